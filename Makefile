@@ -1,0 +1,50 @@
+# The two README commands: `make demo` and `make check`. Each installs what it needs.
+BUILD      ?= build
+BUILD_ASAN ?= build-asan
+JOBS       ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build demo check check-fast check-asan check-valgrind style install bench clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j$(JOBS)
+
+demo: build
+	scripts/demo.sh $(BUILD)
+
+# Everything: style, sanitizers, valgrind, then the plain suite whose summary ends the output.
+check: deps style check-asan check-valgrind check-fast
+
+check-fast: build
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 600
+
+check-asan: deps
+	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DHTTPX_SANITIZE=ON >/dev/null
+	cmake --build $(BUILD_ASAN) -j$(JOBS)
+	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  HTTPX_TEST_SCALE=small ctest --output-on-failure -j$(JOBS) --timeout 600 -LE nosan
+
+check-valgrind: build
+	cd $(BUILD) && HTTPX_TEST_SCALE=small HTTPX_VALGRIND=1 \
+	  ctest --output-on-failure -j$(JOBS) --timeout 900 -L valgrind
+
+style:
+	@scripts/check-style.sh
+
+install: build
+	cmake --install $(BUILD)
+
+bench: build
+	bench/run.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN)

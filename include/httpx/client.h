@@ -1,0 +1,124 @@
+/* httpx/client.h — the synchronous API: one-shot calls and clients.
+ *
+ * Synchronous by default, as in HTTPX. A client owns a connection pool and a private
+ * built-in event loop that no other code can see; each call runs that loop until
+ * its response is ready. The same engine serves the async client (httpx/async.h).
+ *
+ * Calling any blocking function here from inside one of this library's event-loop
+ * callbacks (directly or through helpers) returns HTTPX_E_SYNC_IN_ASYNC: inside an
+ * async context, use the async client.
+ *
+ * A client is used by one thread at a time.
+ */
+#ifndef HTTPX_CLIENT_H
+#define HTTPX_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "httpx/export.h"
+#include "httpx/alloc.h"
+#include "httpx/error.h"
+#include "httpx/headers.h"
+#include "httpx/request.h"
+#include "httpx/response.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct httpx_client httpx_client_t;
+
+/* Named limits; each zero field takes the default shown. */
+typedef struct httpx_limits {
+    int max_connections;            /* 100: open connections, all origins */
+    int max_keepalive_connections;  /* 20: idle connections kept */
+    double keepalive_expiry;        /* 5.0 s: idle connections older are closed */
+    size_t max_header_bytes;        /* 64 KiB: status line + header block */
+    size_t max_header_count;        /* 100 fields */
+    size_t max_body_bytes;          /* 1 GiB: a body buffered in memory (read/content) */
+    size_t max_decoded_ratio;       /* 1000: decoded/encoded bytes, checked past 1 MiB */
+    size_t max_encodings;           /* 3: stacked Content-Encoding values */
+} httpx_limits_t;
+
+#define HTTPX_DEFAULT_MAX_CONNECTIONS 100
+#define HTTPX_DEFAULT_MAX_KEEPALIVE 20
+#define HTTPX_DEFAULT_KEEPALIVE_EXPIRY 5.0
+#define HTTPX_DEFAULT_MAX_HEADER_BYTES (64u * 1024u)
+#define HTTPX_DEFAULT_MAX_HEADER_COUNT 100u
+#define HTTPX_DEFAULT_MAX_BODY_BYTES ((size_t)1 << 30)
+#define HTTPX_DEFAULT_MAX_DECODED_RATIO 1000u
+#define HTTPX_DEFAULT_MAX_ENCODINGS 3u
+#define HTTPX_DEFAULT_TIMEOUT 5.0
+
+typedef struct httpx_client_opts {
+    size_t struct_size;                 /* set by HTTPX_CLIENT */
+    double timeout;                     /* connect/read/write/pool; default 5 s */
+    httpx_timeouts_t timeouts;          /* finer control; non-zero fields win */
+    httpx_limits_t limits;
+    const httpx_header_t *headers;      /* default headers, {NULL,NULL}-terminated; copied */
+    const char *base_url;               /* relative request URLs are resolved against it; copied */
+    const char *user_agent;             /* default "httpx-c/<version>"; copied */
+    bool no_decompress;                 /* do not send Accept-Encoding, do not decode */
+    double dns_cache_ttl_max;           /* cap on cached DNS TTLs; default 60 s, <0 disables the cache */
+    const httpx_allocator_t *allocator; /* NULL: malloc */
+} httpx_client_opts_t;
+
+#define HTTPX_CLIENT(...) (&(httpx_client_opts_t){.struct_size = sizeof(httpx_client_opts_t), __VA_ARGS__})
+
+/* Create a client. `opts` may be NULL (all defaults). Errors: HTTPX_E_NOMEM,
+ * HTTPX_E_INVALID_URL (base_url), HTTPX_E_INVAL (a default header), HTTPX_E_SYSTEM. */
+HTTPX_API int httpx_client_new(const httpx_client_opts_t *opts, httpx_client_t **out);
+
+/* Send a request and wait for the whole response. `method` is an RFC 9110 token
+ * ("GET"); `url` absolute, or relative to base_url; `opts` may be NULL. On 0, *out
+ * is a buffered response the caller frees. Any HTTP status is a success here (see
+ * httpx_response_raise_for_status). Errors: any HTTPX_E_* of the request classes,
+ * HTTPX_E_INVALID_URL, HTTPX_E_INVAL, HTTPX_E_CLOSED, HTTPX_E_SYNC_IN_ASYNC; detail
+ * in opts->error and httpx_client_last_error(). */
+HTTPX_API int httpx_client_request(httpx_client_t *c, const char *method, const char *url,
+                                   const httpx_req_opts_t *opts, httpx_response_t **out);
+HTTPX_API int httpx_client_get(httpx_client_t *c, const char *url, const httpx_req_opts_t *opts, httpx_response_t **out);
+HTTPX_API int httpx_client_head(httpx_client_t *c, const char *url, const httpx_req_opts_t *opts, httpx_response_t **out);
+HTTPX_API int httpx_client_options(httpx_client_t *c, const char *url, const httpx_req_opts_t *opts, httpx_response_t **out);
+HTTPX_API int httpx_client_delete(httpx_client_t *c, const char *url, const httpx_req_opts_t *opts, httpx_response_t **out);
+HTTPX_API int httpx_client_post(httpx_client_t *c, const char *url, const httpx_req_opts_t *opts, httpx_response_t **out);
+HTTPX_API int httpx_client_put(httpx_client_t *c, const char *url, const httpx_req_opts_t *opts, httpx_response_t **out);
+HTTPX_API int httpx_client_patch(httpx_client_t *c, const char *url, const httpx_req_opts_t *opts, httpx_response_t **out);
+
+/* Like request, but returns as soon as the response head has arrived; pull the body
+ * with httpx_response_read/stream/raw and close it (httpx/response.h). The response
+ * holds a connection until then, and must be closed before the client is. */
+HTTPX_API int httpx_client_stream(httpx_client_t *c, const char *method, const char *url,
+                                  const httpx_req_opts_t *opts, httpx_response_t **out);
+
+/* Detail of the last failed call on this client (code 0 if the last call succeeded).
+ * Valid until the next call on the client. */
+HTTPX_API const httpx_error_t *httpx_client_last_error(const httpx_client_t *c);
+
+/* Close every connection; later requests return HTTPX_E_CLOSED. Buffered responses
+ * stay valid; open streaming responses become closed. Idempotent. */
+HTTPX_API void httpx_client_close(httpx_client_t *c);
+/* Close and free. Responses made by the client remain the caller's to free. NULL ok. */
+HTTPX_API void httpx_client_free(httpx_client_t *c);
+
+/* One-shot calls: a throwaway client with default options for a single request.
+ * Same contracts as the client functions. httpx_stream's response keeps its private
+ * client alive until the response is freed. */
+HTTPX_API int httpx_request(const char *method, const char *url, const httpx_req_opts_t *opts, httpx_response_t **out);
+HTTPX_API int httpx_get(const char *url, const httpx_req_opts_t *opts, httpx_response_t **out);
+HTTPX_API int httpx_head(const char *url, const httpx_req_opts_t *opts, httpx_response_t **out);
+HTTPX_API int httpx_options(const char *url, const httpx_req_opts_t *opts, httpx_response_t **out);
+HTTPX_API int httpx_delete(const char *url, const httpx_req_opts_t *opts, httpx_response_t **out);
+HTTPX_API int httpx_post(const char *url, const httpx_req_opts_t *opts, httpx_response_t **out);
+HTTPX_API int httpx_put(const char *url, const httpx_req_opts_t *opts, httpx_response_t **out);
+HTTPX_API int httpx_patch(const char *url, const httpx_req_opts_t *opts, httpx_response_t **out);
+HTTPX_API int httpx_stream(const char *method, const char *url, const httpx_req_opts_t *opts, httpx_response_t **out);
+
+/* Library version "x.y.z" and the features built ("gzip deflate br zstd ..."). */
+HTTPX_API const char *httpx_version(void);
+HTTPX_API const char *httpx_features(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,82 @@
+/* httpx/request.h — what a request can carry: body, headers, params, timeouts.
+ *
+ * Options are plain structs made with an initialiser macro that records their size,
+ * so fields can be added without breaking the ABI:
+ *
+ *     httpx_client_get(c, url, HTTPX_REQ(.headers = hdrs, .timeout = 2.0), &r);
+ *
+ * Every field left zero means "the client's default". Nothing in the options is
+ * retained after the call returns, except what is documented (a producer's `user`
+ * and a streamed file, which must stay valid until the request completes).
+ */
+#ifndef HTTPX_REQUEST_H
+#define HTTPX_REQUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "httpx/export.h"
+#include "httpx/error.h"
+#include "httpx/headers.h"
+#include "httpx/url.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A timeout value of HTTPX_TIMEOUT_NONE disables that timeout; 0 takes the default. */
+#define HTTPX_TIMEOUT_NONE (-1.0)
+
+/* HTTPX's four timeouts plus a total deadline, in seconds. */
+typedef struct httpx_timeouts {
+    double connect; /* DNS + TCP connect (+ TLS handshake) */
+    double read;    /* longest wait for any response bytes */
+    double write;   /* longest wait for the socket to take request bytes */
+    double pool;    /* longest wait for a connection slot */
+    double total;   /* the whole request, head and body; default none */
+} httpx_timeouts_t;
+
+/* A request body producer: write up to `cap` bytes into `buf`, set *n to how many
+ * (0 = the body is complete) and return 0, or return a negative HTTPX_E_* to abort
+ * the request with that error. Called on the loop's thread, must not block for long.
+ * A producer body is sent with Transfer-Encoding: chunked and cannot be replayed. */
+typedef int (*httpx_body_producer_cb)(void *buf, size_t cap, size_t *n, void *user);
+
+typedef enum httpx_body_kind {
+    HTTPX_BODY_NONE = 0,
+    HTTPX_BODY_BYTES,    /* data/len, copied at the call: the caller may free it after */
+    HTTPX_BODY_FILE,     /* path opened at the call, streamed, Content-Length from its size */
+    HTTPX_BODY_PRODUCER  /* producer/user, sent chunked */
+} httpx_body_kind_t;
+
+typedef struct httpx_body {
+    httpx_body_kind_t kind;
+    const void *data;
+    size_t len;
+    const char *path;
+    httpx_body_producer_cb producer;
+    void *user;
+} httpx_body_t;
+
+#define HTTPX_BODY_BYTES(p, n) ((httpx_body_t){.kind = HTTPX_BODY_BYTES, .data = (p), .len = (n)})
+#define HTTPX_BODY_STR(s) ((httpx_body_t){.kind = HTTPX_BODY_BYTES, .data = (s), .len = strlen(s)})
+#define HTTPX_BODY_FILE(p) ((httpx_body_t){.kind = HTTPX_BODY_FILE, .path = (p)})
+#define HTTPX_BODY_PRODUCER(f, u) ((httpx_body_t){.kind = HTTPX_BODY_PRODUCER, .producer = (f), .user = (u)})
+
+typedef struct httpx_req_opts {
+    size_t struct_size;             /* set by HTTPX_REQ */
+    const httpx_header_t *headers;  /* {NULL,NULL}-terminated; added after the client's */
+    const httpx_param_t *params;    /* {NULL,NULL}-terminated; appended to the URL's query */
+    httpx_body_t body;
+    bool expect_continue;           /* send "Expect: 100-continue" and wait for 100 (or 1 s) */
+    double timeout;                 /* sets connect/read/write/pool at once */
+    httpx_timeouts_t timeouts;      /* finer control; non-zero fields win over .timeout */
+    httpx_error_t *error;           /* out: filled when the call fails (may be NULL) */
+} httpx_req_opts_t;
+
+#define HTTPX_REQ(...) (&(httpx_req_opts_t){.struct_size = sizeof(httpx_req_opts_t), __VA_ARGS__})
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,129 @@
+/* core/buf.c — capped growable buffer (invariants in buf.h). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "core/buf.h"
+#include "core/mem.h"
+#include "httpx/error.h"
+
+void httpx__buf_init(httpx__buf_t *b, const httpx_allocator_t *a, size_t max)
+{
+    memset(b, 0, sizeof *b);
+    b->a = httpx__alloc_or_default(a);
+    b->max = max ? max : (size_t)-1 / 2;
+}
+
+void httpx__buf_release(httpx__buf_t *b)
+{
+    httpx__free(b->a, b->data);
+    b->data = NULL;
+    b->off = b->len = b->alloc = 0;
+}
+
+int httpx__buf_reserve(httpx__buf_t *b, size_t n)
+{
+    size_t live = b->len - b->off;
+    if (n > b->max || live + n + 1 > b->max)
+        return HTTPX_E_BODY_LIMIT;
+    if (b->alloc && b->len + n + 1 <= b->alloc)
+        return 0;
+    /* Reclaim consumed space first: a queue-like buffer then stays the same size. */
+    if (b->off && live + n + 1 <= b->alloc) {
+        memmove(b->data, b->data + b->off, live);
+        b->off = 0;
+        b->len = live;
+        return 0;
+    }
+    size_t want = b->alloc ? b->alloc : 64;
+    while (want < live + n + 1)
+        want = want > b->max / 2 ? b->max : want * 2;
+    if (want > b->max)
+        want = b->max;
+    if (b->off) {
+        memmove(b->data, b->data + b->off, live);
+        b->off = 0;
+        b->len = live;
+    }
+    char *p = httpx__realloc(b->a, b->data, want);
+    if (!p)
+        return HTTPX_E_NOMEM;
+    b->data = p;
+    b->alloc = want;
+    return 0;
+}
+
+int httpx__buf_append(httpx__buf_t *b, const void *p, size_t n)
+{
+    int rc = httpx__buf_reserve(b, n);
+    if (rc)
+        return rc;
+    if (n)
+        memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+int httpx__buf_append_str(httpx__buf_t *b, const char *s)
+{
+    return httpx__buf_append(b, s, strlen(s));
+}
+
+int httpx__buf_printf(httpx__buf_t *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int need = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (need < 0)
+        return HTTPX_E_INVAL;
+    int rc = httpx__buf_reserve(b, (size_t)need);
+    if (rc)
+        return rc;
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)need + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)need;
+    return 0;
+}
+
+void httpx__buf_commit(httpx__buf_t *b, size_t n)
+{
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void httpx__buf_consume(httpx__buf_t *b, size_t n)
+{
+    size_t live = b->len - b->off;
+    if (n >= live) {
+        b->off = b->len = 0;
+        if (b->data)
+            b->data[0] = '\0';
+    } else {
+        b->off += n;
+    }
+}
+
+void httpx__buf_reset(httpx__buf_t *b)
+{
+    b->off = b->len = 0;
+    if (b->data)
+        b->data[0] = '\0';
+}
+
+char *httpx__buf_detach(httpx__buf_t *b, size_t *len)
+{
+    size_t live = b->len - b->off;
+    if (!b->data && httpx__buf_reserve(b, 0))
+        return NULL;
+    if (b->off)
+        memmove(b->data, b->data + b->off, live);
+    b->data[live] = '\0';
+    char *p = b->data;
+    if (len)
+        *len = live;
+    b->data = NULL;
+    b->off = b->len = b->alloc = 0;
+    return p;
+}

@@ -1,0 +1,48 @@
+/* core/buf.h — a growable byte buffer with a mandatory cap.
+ *
+ * Invariants: data is NULL or points to `alloc` bytes; 0 <= off <= len <= alloc <= max;
+ * the live bytes are data[off, len). Growth never exceeds `max`: an append that
+ * would is refused with the buffer unchanged. After any successful append there is
+ * room for a NUL at data[len] (not counted), so text can be read in place.
+ * Consuming from the front just advances `off`; space is reclaimed by compaction
+ * when more room is needed, so a buffer used as a queue does not grow without bound.
+ */
+#ifndef HTTPX_CORE_BUF_H
+#define HTTPX_CORE_BUF_H
+
+#include <stddef.h>
+#include "httpx/alloc.h"
+
+typedef struct httpx__buf {
+    char *data;
+    size_t off;   /* start of live bytes */
+    size_t len;   /* end of live bytes */
+    size_t alloc; /* bytes allocated */
+    size_t max;   /* cap on len - off + 1 (the NUL): never grown beyond */
+    const httpx_allocator_t *a;
+} httpx__buf_t;
+
+void httpx__buf_init(httpx__buf_t *b, const httpx_allocator_t *a, size_t max);
+void httpx__buf_release(httpx__buf_t *b);
+/* Ensure room for `n` more bytes after len (compacting first). HTTPX_E_NOMEM, or
+ * HTTPX_E_BODY_LIMIT when it would pass the cap (callers map it to their limit). */
+int httpx__buf_reserve(httpx__buf_t *b, size_t n);
+int httpx__buf_append(httpx__buf_t *b, const void *p, size_t n);
+int httpx__buf_append_str(httpx__buf_t *b, const char *s);
+int httpx__buf_printf(httpx__buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Live bytes and their count. */
+static inline char *httpx__buf_ptr(const httpx__buf_t *b) { return b->data ? b->data + b->off : NULL; }
+static inline size_t httpx__buf_size(const httpx__buf_t *b) { return b->len - b->off; }
+/* Free space after len (for reading into directly; then httpx__buf_commit). */
+static inline char *httpx__buf_tail(const httpx__buf_t *b) { return b->data + b->len; }
+static inline size_t httpx__buf_room(const httpx__buf_t *b) { return b->alloc ? b->alloc - b->len - 1 : 0; }
+void httpx__buf_commit(httpx__buf_t *b, size_t n);
+/* Drop `n` bytes from the front. */
+void httpx__buf_consume(httpx__buf_t *b, size_t n);
+/* Empty, keeping the allocation. */
+void httpx__buf_reset(httpx__buf_t *b);
+/* Hand the bytes over: returns data (NUL-terminated, live bytes moved to the front),
+ * leaves the buffer empty and unallocated. Caller frees with b->a. */
+char *httpx__buf_detach(httpx__buf_t *b, size_t *len);
+
+#endif
