@@ -55,7 +55,13 @@ int httpx__loop_post(httpx_loop_t *loop, void (*fn)(void *arg), void *arg);
 void httpx__loop_ref(httpx_loop_t *loop);
 void httpx__loop_unref(httpx_loop_t *loop);
 
-/* The built-in epoll backend's operations (loop/epoll.c). */
+/* The built-in epoll backend's operations (loop/epoll.c). Written only against the
+ * public httpx_loop_ops_t, so it also serves custom loops (and tests): create it,
+ * wrap it with httpx_loop_new_custom(*ops, backend_user, ...), then attach the loop
+ * so the backend knows whom to report to. ops->release frees the backend.
+ * Backend rule (every backend): once watch(fd, -1, token, slot) returned, that
+ * token is never reported again, even if its event was already collected. */
 int httpx__epoll_backend_new(void **backend_user, const httpx_loop_ops_t **ops, const httpx_allocator_t *a);
+void httpx__epoll_backend_attach(void *backend_user, httpx_loop_t *loop);
 
 #endif

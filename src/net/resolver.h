@@ -27,6 +27,10 @@ typedef void (*httpx__resolve_cb)(int status, const httpx__addr_t *addrs, size_t
 
 /* ttl_max_s: cap on cache lifetime (<0: no cache; 0: default 60 s). */
 int httpx__resolver_new(httpx_loop_t *loop, double ttl_max_s, httpx__resolver_t **out);
+/* Use these DNS servers instead of resolv.conf's: "127.0.0.1:5353,[::1]:53"
+ * (ares_set_servers_ports_csv). Call before any lookup. Returns 0, HTTPX_E_INVAL
+ * (bad list) or HTTPX_E_NOMEM. Tests use it to keep every query on loopback. */
+int httpx__resolver_set_servers(httpx__resolver_t *r, const char *csv);
 /* Cancels every pending query (their callbacks do not fire) and frees. NULL ok. */
 void httpx__resolver_free(httpx__resolver_t *r);
 

@@ -1,0 +1,159 @@
+/* client/engine.c — options with their defaults, and the engine's life. */
+#include <math.h>
+#include <string.h>
+#include "client/engine.h"
+#include "client/exchange.h"
+#include "client/headers.h"
+#include "core/err.h"
+#include "core/mem.h"
+#include "decode/decode.h"
+#include "httpx.h"
+
+static uint64_t secs_to_ms(double s, uint64_t dflt)
+{
+    if (s == 0 || isnan(s))
+        return dflt;
+    if (s < 0)
+        return 0; /* HTTPX_TIMEOUT_NONE */
+    double ms = ceil(s * 1000.0);
+    return ms > 1e15 ? (uint64_t)1e15 : (uint64_t)ms;
+}
+
+httpx__timeouts_ms_t httpx__timeouts_resolve(const httpx__timeouts_ms_t *dflt, double timeout,
+                                             const httpx_timeouts_t *t)
+{
+    httpx__timeouts_ms_t r = *dflt;
+    if (timeout != 0) {
+        uint64_t all = secs_to_ms(timeout, 0);
+        r.connect = r.read = r.write = r.pool = all;
+    }
+    if (t) {
+        r.connect = secs_to_ms(t->connect, r.connect);
+        r.read = secs_to_ms(t->read, r.read);
+        r.write = secs_to_ms(t->write, r.write);
+        r.pool = secs_to_ms(t->pool, r.pool);
+        r.total = secs_to_ms(t->total, r.total);
+    }
+    return r;
+}
+
+static void limits_defaults(httpx_limits_t *l)
+{
+#define DFLT(f, v) \
+    if (!l->f)     \
+    l->f = v
+    DFLT(max_connections, HTTPX_DEFAULT_MAX_CONNECTIONS);
+    DFLT(max_keepalive_connections, HTTPX_DEFAULT_MAX_KEEPALIVE);
+    DFLT(keepalive_expiry, HTTPX_DEFAULT_KEEPALIVE_EXPIRY);
+    DFLT(max_header_bytes, HTTPX_DEFAULT_MAX_HEADER_BYTES);
+    DFLT(max_header_count, HTTPX_DEFAULT_MAX_HEADER_COUNT);
+    DFLT(max_body_bytes, HTTPX_DEFAULT_MAX_BODY_BYTES);
+    DFLT(max_decoded_ratio, HTTPX_DEFAULT_MAX_DECODED_RATIO);
+    DFLT(max_encodings, HTTPX_DEFAULT_MAX_ENCODINGS);
+#undef DFLT
+}
+
+int httpx__engine_init(httpx__engine_t *e, httpx_loop_t *loop, const httpx_client_opts_t *opts,
+                       httpx_error_t *err)
+{
+    static const httpx_client_opts_t none = {.struct_size = sizeof(httpx_client_opts_t)};
+    if (!opts)
+        opts = &none;
+    if (opts->struct_size && opts->struct_size < offsetof(httpx_client_opts_t, allocator))
+        return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP, "client options from an incompatible version");
+    memset(e, 0, sizeof *e);
+    e->loop = loop;
+    e->a = httpx__loop_allocator(loop);
+    e->exchanges.prev = e->exchanges.next = &e->exchanges;
+    e->limits = opts->limits;
+    limits_defaults(&e->limits);
+    if (e->limits.max_connections < 1 || e->limits.max_keepalive_connections < 0 ||
+        e->limits.keepalive_expiry < 0)
+        return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP, "invalid pool limits");
+    e->decompress = !opts->no_decompress;
+    httpx__timeouts_ms_t base = {.connect = 5000, .read = 5000, .write = 5000, .pool = 5000, .total = 0};
+    e->timeouts = httpx__timeouts_resolve(&base, opts->timeout, &opts->timeouts);
+
+    int rc;
+    if ((rc = httpx__resolver_new(loop, opts->dns_cache_ttl_max, &e->resolver)))
+        return httpx__err(err, rc, HTTPX_PHASE_SETUP, "cannot start the resolver");
+    httpx__pool_limits_t pl = {
+        .max_connections = e->limits.max_connections,
+        .max_keepalive = e->limits.max_keepalive_connections,
+        .keepalive_expiry_ms = secs_to_ms(e->limits.keepalive_expiry, 5000),
+        .max_head_bytes = e->limits.max_header_bytes,
+        .max_header_count = e->limits.max_header_count,
+    };
+    if ((rc = httpx__pool_new(loop, e->resolver, &pl, &e->pool)))
+        goto fail_nomem;
+    if (!(e->headers = httpx_headers_new(e->a)))
+        goto fail_nomem;
+    /* Defaults first, so that the caller's own headers can replace them. */
+    rc = httpx_headers_add(e->headers, "User-Agent", opts->user_agent ? opts->user_agent : "httpx-c/" HTTPX_VERSION_STRING);
+    if (!rc)
+        rc = httpx_headers_add(e->headers, "Accept", "*/*");
+    if (!rc && e->decompress)
+        rc = httpx_headers_add(e->headers, "Accept-Encoding", httpx__decode_accept_encoding());
+    for (const httpx_header_t *h = opts->headers; !rc && h && h->name; h++)
+        rc = h->value ? httpx_headers_set(e->headers, h->name, h->value) : HTTPX_E_INVAL;
+    if (rc) {
+        httpx__engine_release(e);
+        return httpx__err(err, rc, HTTPX_PHASE_SETUP, rc == HTTPX_E_NOMEM ? "out of memory"
+                                                                          : "invalid default header or user agent");
+    }
+    if (opts->base_url) {
+        /* A base URL ends with "/" so that relative paths join under it, as HTTPX does. */
+        size_t n = strlen(opts->base_url);
+        char *tmp = httpx__malloc(e->a, n + 2);
+        if (!tmp)
+            goto fail_nomem;
+        memcpy(tmp, opts->base_url, n);
+        tmp[n] = '\0';
+        if (!n || tmp[n - 1] != '/') {
+            tmp[n] = '/';
+            tmp[n + 1] = '\0';
+        }
+        rc = httpx_url_parse(tmp, e->a, &e->base_url, err);
+        httpx__free(e->a, tmp);
+        if (rc) {
+            httpx__engine_release(e);
+            return rc;
+        }
+    }
+    return 0;
+fail_nomem:
+    httpx__engine_release(e);
+    return httpx__err(err, HTTPX_E_NOMEM, HTTPX_PHASE_SETUP, "out of memory");
+}
+
+void httpx__engine_close(httpx__engine_t *e)
+{
+    if (e->closed)
+        return;
+    e->closed = true;
+    /* Fail what is in flight; each done callback unlinks its exchange. */
+    while (e->exchanges.next != &e->exchanges) {
+        httpx__link_t *l = e->exchanges.next;
+        httpx__exchange_t *x = (httpx__exchange_t *)((char *)l - offsetof(httpx__exchange_t, link));
+        httpx__exchange_abort(x, HTTPX_E_CLOSED, "client closed");
+        if (e->exchanges.next == l) { /* not unlinked (already done): unlink by hand */
+            l->prev->next = l->next;
+            l->next->prev = l->prev;
+            l->prev = l->next = l;
+        }
+    }
+    if (e->pool)
+        httpx__pool_close_idle(e->pool);
+}
+
+void httpx__engine_release(httpx__engine_t *e)
+{
+    httpx__pool_free(e->pool);
+    e->pool = NULL;
+    httpx__resolver_free(e->resolver);
+    e->resolver = NULL;
+    httpx_headers_free(e->headers);
+    e->headers = NULL;
+    httpx_url_free(e->base_url);
+    e->base_url = NULL;
+}

@@ -1,0 +1,97 @@
+/* client/engine.h — the one asynchronous engine behind every face of the API.
+ *
+ * An engine is a client's core: resolved options, the DNS resolver, the pool, and
+ * the exchanges in flight, all on one loop. The sync client is an engine on a
+ * private loop that it runs until a call's response is ready; the async client
+ * (later) is an engine on the caller's loop. Nothing here blocks.
+ *
+ * An exchange is one request and its response. It acquires a connection, writes
+ * the request, parses the head and frames the body, and hands body bytes to a
+ * sink that may take fewer than offered: the rest stays in the connection's read
+ * buffer and the socket is not read until httpx__exchange_resume() (backpressure).
+ */
+#ifndef HTTPX_CLIENT_ENGINE_H
+#define HTTPX_CLIENT_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "core/buf.h"
+#include "httpx/client.h"
+#include "httpx/loop.h"
+#include "loop/loop.h"
+#include "net/resolver.h"
+#include "pool/pool.h"
+
+typedef struct httpx__exchange httpx__exchange_t;
+
+/* Options with every default applied; timeouts in ms, 0 = none. */
+typedef struct httpx__timeouts_ms {
+    uint64_t connect, read, write, pool, total;
+} httpx__timeouts_ms_t;
+
+typedef struct httpx__engine {
+    httpx_loop_t *loop;
+    const httpx_allocator_t *a;
+    httpx__resolver_t *resolver;
+    httpx__pool_t *pool;
+    httpx_headers_t *headers;       /* default request headers (incl. User-Agent, Accept-Encoding) */
+    httpx_url_t *base_url;          /* or NULL */
+    httpx__timeouts_ms_t timeouts;
+    httpx_limits_t limits;          /* defaults filled in */
+    bool decompress;
+    bool closed;
+    httpx__link_t exchanges;        /* in flight, to fail them on close */
+} httpx__engine_t;
+
+int httpx__engine_init(httpx__engine_t *e, httpx_loop_t *loop, const httpx_client_opts_t *opts,
+                       httpx_error_t *err);
+/* Fail every exchange in flight with HTTPX_E_CLOSED, close all connections. */
+void httpx__engine_close(httpx__engine_t *e);
+void httpx__engine_release(httpx__engine_t *e);
+
+/* Resolve request timeouts: request fields, then client defaults. */
+httpx__timeouts_ms_t httpx__timeouts_resolve(const httpx__timeouts_ms_t *dflt, double timeout,
+                                             const httpx_timeouts_t *t);
+
+/* What the exchange reports to its owner (a response, a future...). */
+typedef struct httpx__exchange_sink {
+    /* The final response head is in; fields point into the connection's buffer and
+     * are valid during the call only. Return 0 or an error to abort. */
+    int (*head)(httpx__exchange_t *x, const httpx__h1_head_t *head, void *user);
+    /* Body payload (framing removed, content encoding kept). Set *taken to how many
+     * bytes were consumed; fewer than `len` pauses the exchange. Return 0 or an error. */
+    int (*body)(httpx__exchange_t *x, const char *data, size_t len, size_t *taken, void *user);
+    /* Trailer fields of a chunked body, just before done. */
+    int (*trailers)(httpx__exchange_t *x, const httpx__h1_field_t *f, size_t n, void *user);
+    /* Finished: status 0 (body complete) or an error; err holds the detail. Called
+     * exactly once unless the exchange is freed first. */
+    void (*done)(httpx__exchange_t *x, int status, const httpx_error_t *err, void *user);
+    void *user;
+} httpx__exchange_sink_t;
+
+/* Build an exchange for `method url` with `opts` (may be NULL). Errors
+ * (INVALID_URL, INVAL, UNSUPPORTED_PROTOCOL, NOMEM, CLOSED) are returned with *err
+ * filled; nothing is started. */
+int httpx__exchange_new(httpx__engine_t *e, const char *method, const char *url,
+                        const httpx_req_opts_t *opts, const httpx__exchange_sink_t *sink,
+                        httpx__exchange_t **out, httpx_error_t *err);
+/* Start: the sink's callbacks come from the loop from now on (never from inside
+ * this call). */
+void httpx__exchange_start(httpx__exchange_t *x);
+/* Deliver body bytes held back by a short `taken`, then read on. Safe any time. */
+void httpx__exchange_resume(httpx__exchange_t *x);
+/* Stop and release everything (the connection is closed unless it was already
+ * handed back). No callback fires after this. */
+void httpx__exchange_free(httpx__exchange_t *x);
+
+/* Accessors for the owner. */
+const httpx_url_t *httpx__exchange_url(const httpx__exchange_t *x);
+const char *httpx__exchange_method(const httpx__exchange_t *x);
+/* Timestamps (CLOCK_MONOTONIC ns; 0 if not reached). */
+typedef struct httpx__exchange_times {
+    uint64_t start, dns, connect, first_byte, end;
+} httpx__exchange_times_t;
+const httpx__exchange_times_t *httpx__exchange_times(const httpx__exchange_t *x);
+uint64_t httpx__exchange_body_bytes(const httpx__exchange_t *x);
+
+#endif

@@ -1,0 +1,683 @@
+/* client/exchange.c — one request/response over HTTP/1.1: the state machine.
+ *
+ * pool → connect → send (head, body; or head, wait for 100, body) → head → body → done.
+ * One timer per exchange carries both the phase deadline (pool, connect, write,
+ * read) and the total deadline; progress only moves the phase deadline forward and
+ * the timer re-arms itself lazily when it fires early, so a read costs no heap
+ * operation. Sink callbacks may free the exchange: entry points hold `depth` and
+ * the free is deferred until the outermost one returns.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include "client/exchange.h"
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/mem.h"
+
+#define READ_CHUNK (64 * 1024)
+#define CONTINUE_WAIT_MS 1000
+#define CONTAINER(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+
+static void x_send(httpx__exchange_t *x);
+static void x_process(httpx__exchange_t *x);
+static void x_acquire(httpx__exchange_t *x, bool fresh);
+static void x_real_free(httpx__exchange_t *x);
+
+/* ---- reentrancy guard ---------------------------------------------------- */
+
+static void enter(httpx__exchange_t *x) { x->depth++; }
+/* Returns false when the exchange was freed meanwhile. */
+static bool leave(httpx__exchange_t *x)
+{
+    if (--x->depth == 0 && x->free_pending) {
+        x_real_free(x);
+        return false;
+    }
+    return true;
+}
+static bool alive(const httpx__exchange_t *x) { return !x->free_pending; }
+
+/* ---- timer ---------------------------------------------------------------- */
+
+static uint64_t now_ms(httpx__exchange_t *x) { return httpx_loop_now(x->eng->loop); }
+
+static void timer_sync(httpx__exchange_t *x)
+{
+    uint64_t due = x->phase_deadline;
+    if (x->total_deadline && (!due || x->total_deadline < due))
+        due = x->total_deadline;
+    if (!due) {
+        httpx_timer_stop(&x->timer);
+        return;
+    }
+    /* A later deadline is picked up when the armed timer fires (lazy re-arm). */
+    if (httpx__timer_active(&x->timer) && x->timer.deadline <= due)
+        return;
+    uint64_t now = now_ms(x);
+    httpx_timer_start(&x->timer, due > now ? due - now : 0);
+}
+
+static void phase(httpx__exchange_t *x, uint64_t ms, int code)
+{
+    x->phase_deadline = ms ? now_ms(x) + ms : 0;
+    x->phase_code = code;
+    timer_sync(x);
+}
+
+/* ---- finishing -------------------------------------------------------------- */
+
+static void drop_conn(httpx__exchange_t *x)
+{
+    if (x->conn) {
+        httpx__conn_t *c = x->conn;
+        x->conn = NULL;
+        httpx__conn_close(c);
+    }
+}
+
+static void finish(httpx__exchange_t *x, int status)
+{
+    if (x->state == X_DONE)
+        return;
+    x->state = X_DONE;
+    x->times.end = httpx__clock_ns();
+    httpx__pool_cancel_wait(x->eng->pool, &x->waiter);
+    httpx_timer_stop(&x->timer);
+    x->phase_deadline = x->total_deadline = 0;
+    if (status)
+        drop_conn(x);
+    if (x->link.next != &x->link) {
+        x->link.prev->next = x->link.next;
+        x->link.next->prev = x->link.prev;
+        x->link.prev = x->link.next = &x->link;
+    }
+    if (x->sink.done)
+        x->sink.done(x, status, status ? &x->err : NULL, x->sink.user);
+}
+
+static void deferred_fail(httpx_timer_t *t, void *user);
+
+/* Fail with x->err already filled. Inside httpx__exchange_start the report is
+ * deferred to the loop, so callbacks never run from inside the starting call. */
+static void fail_err(httpx__exchange_t *x)
+{
+    if (x->state == X_DONE)
+        return;
+    if (x->in_start) {
+        drop_conn(x);
+        httpx__pool_cancel_wait(x->eng->pool, &x->waiter);
+        x->timer.cb = deferred_fail;
+        x->phase_deadline = x->total_deadline = 0;
+        httpx_timer_start(&x->timer, 0);
+        return;
+    }
+    finish(x, x->err.code);
+}
+
+__attribute__((format(printf, 4, 5)))
+static void fail(httpx__exchange_t *x, int code, httpx_phase_t ph, const char *fmt, ...)
+{
+    if (x->state == X_DONE)
+        return;
+    x->err.code = code;
+    x->err.phase = ph;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(x->err.message, sizeof x->err.message, fmt, ap);
+    va_end(ap);
+    fail_err(x);
+}
+
+static const char *host_of(const httpx__exchange_t *x) { return x->url->authority; }
+
+static void on_timer(httpx_timer_t *t, void *user)
+{
+    httpx__exchange_t *x = user;
+    (void)t;
+    uint64_t now = now_ms(x);
+    enter(x);
+    if (x->total_deadline && now >= x->total_deadline) {
+        fail(x, HTTPX_E_TOTAL_TIMEOUT, x->state == X_BODY ? HTTPX_PHASE_READ_BODY : HTTPX_PHASE_READ_HEAD,
+             "%s %s: total deadline of %llu ms exceeded", x->method, x->url->str,
+             (unsigned long long)x->to.total);
+    } else if (x->phase_deadline && now >= x->phase_deadline) {
+        if (x->state == X_CONTINUE) {
+            /* No 100 in time: send the body anyway (RFC 9110 §10.1.1). */
+            x->continue_done = true;
+            x->state = X_SEND;
+            phase(x, x->to.write, HTTPX_E_WRITE_TIMEOUT);
+            x_send(x);
+        } else {
+            static const httpx_phase_t phase_of[] = {
+                [X_POOL] = HTTPX_PHASE_POOL, [X_CONNECTING] = HTTPX_PHASE_CONNECT,
+                [X_SEND] = HTTPX_PHASE_WRITE, [X_HEAD] = HTTPX_PHASE_READ_HEAD,
+                [X_BODY] = HTTPX_PHASE_READ_BODY};
+            httpx_phase_t ph = x->state <= X_BODY ? phase_of[x->state] : HTTPX_PHASE_NONE;
+            fail(x, x->phase_code, ph, "%s %s: %s after %llu ms (%s)", x->method, x->url->str,
+                 httpx_strerror(x->phase_code),
+                 (unsigned long long)(x->phase_code == HTTPX_E_POOL_TIMEOUT      ? x->to.pool
+                                      : x->phase_code == HTTPX_E_CONNECT_TIMEOUT ? x->to.connect
+                                      : x->phase_code == HTTPX_E_WRITE_TIMEOUT   ? x->to.write
+                                                                                 : x->to.read),
+                 httpx_phase_name(ph));
+        }
+    } else if (x->state != X_DONE) {
+        timer_sync(x);
+    }
+    leave(x);
+}
+
+static void deferred_fail(httpx_timer_t *t, void *user)
+{
+    httpx__exchange_t *x = user;
+    t->cb = on_timer;
+    enter(x);
+    finish(x, x->err.code);
+    leave(x);
+}
+
+/* ---- retry on a stale kept-alive connection ------------------------------ */
+
+/* A reused connection failed before any response byte: the server had closed it.
+ * An idempotent request with a replayable body is sent again, once, on a new one. */
+static bool try_stale_retry(httpx__exchange_t *x)
+{
+    if (!x->reused || x->retried || x->got_bytes || !x->idempotent)
+        return false;
+    if (httpx__request_rewind(x) != 0)
+        return false;
+    x->retried = true;
+    drop_conn(x);
+    x->reused = false;
+    x->scan = 0;
+    x_acquire(x, true);
+    return true;
+}
+
+/* ---- writing ---------------------------------------------------------------- */
+
+static void start_reading(httpx__exchange_t *x)
+{
+    x->state = X_HEAD;
+    phase(x, x->to.read, HTTPX_E_READ_TIMEOUT);
+    if (httpx__conn_want(x->conn, HTTPX_IO_READ))
+        fail(x, HTTPX_E_NOMEM, HTTPX_PHASE_WRITE, "cannot watch the connection");
+    else if (httpx__buf_size(&x->conn->rbuf))
+        x_process(x); /* a response (e.g. early 100) was already read */
+}
+
+static void x_send(httpx__exchange_t *x)
+{
+    for (;;) {
+        /* With Expect: 100-continue, only the head goes until the 100 arrives. */
+        bool head_only = x->expect_continue && !x->continue_done;
+        size_t out_end = head_only ? x->head_len : httpx__buf_size(&x->out);
+        size_t out_left = out_end - x->out_sent;
+        size_t piece_left = head_only ? 0 : httpx__buf_size(&x->piece);
+        if (!out_left && !piece_left) {
+            if (head_only) {
+                x->state = X_CONTINUE;
+                phase(x, CONTINUE_WAIT_MS, 0);
+                if (httpx__conn_want(x->conn, HTTPX_IO_READ))
+                    fail(x, HTTPX_E_NOMEM, HTTPX_PHASE_WRITE, "cannot watch the connection");
+                return;
+            }
+            if (x->body.ended)
+                break;
+            if (httpx__request_next_piece(x)) {
+                fail_err(x);
+                return;
+            }
+            continue;
+        }
+        struct iovec iov[2];
+        int n = 0;
+        if (out_left)
+            iov[n++] = (struct iovec){httpx__buf_ptr(&x->out) + x->out_sent, out_left};
+        if (piece_left)
+            iov[n++] = (struct iovec){httpx__buf_ptr(&x->piece), piece_left};
+        ssize_t w = writev(x->conn->fd, iov, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                phase(x, x->to.write, HTTPX_E_WRITE_TIMEOUT);
+                /* Also watch reads: a server may answer (and close) before taking the body. */
+                if (httpx__conn_want(x->conn, HTTPX_IO_WRITE | HTTPX_IO_READ))
+                    fail(x, HTTPX_E_NOMEM, HTTPX_PHASE_WRITE, "cannot watch the connection");
+                return;
+            }
+            int saved = errno;
+            if ((saved == EPIPE || saved == ECONNRESET) && try_stale_retry(x))
+                return;
+            fail(x, httpx__err_from_errno(saved, HTTPX_PHASE_WRITE), HTTPX_PHASE_WRITE,
+                 "write to %s: %s", host_of(x), strerror(saved));
+            return;
+        }
+        size_t done = (size_t)w;
+        size_t from_out = done < out_left ? done : out_left;
+        x->out_sent += from_out;
+        httpx__buf_consume(&x->piece, done - from_out);
+        if (x->to.write)
+            x->phase_deadline = now_ms(x) + x->to.write;
+    }
+    start_reading(x);
+}
+
+static void begin_send(httpx__exchange_t *x)
+{
+    x->state = X_SEND;
+    phase(x, x->to.write, HTTPX_E_WRITE_TIMEOUT);
+    x_send(x);
+}
+
+/* ---- reading ---------------------------------------------------------------- */
+
+static int copy_err(httpx__exchange_t *x, int rc, const httpx_error_t *e)
+{
+    x->err = *e;
+    x->err.code = rc;
+    return rc;
+}
+
+static void complete(httpx__exchange_t *x)
+{
+    httpx__conn_t *c = x->conn;
+    if (httpx__buf_size(&x->trailers) && x->sink.trailers) {
+        httpx_error_t e = {0};
+        int n = httpx__h1_parse_fields(httpx__buf_ptr(&x->trailers), httpx__buf_size(&x->trailers),
+                                       c->fields, x->eng->limits.max_header_count, &e);
+        if (n < 0) {
+            copy_err(x, n, &e);
+            fail_err(x);
+            return;
+        }
+        int rc = x->sink.trailers(x, c->fields, (size_t)n, x->sink.user);
+        if (!alive(x))
+            return;
+        if (rc) {
+            fail(x, rc, HTTPX_PHASE_READ_BODY, "trailers refused: %s", httpx_strerror(rc));
+            return;
+        }
+    }
+    /* Reusable only if the message ended cleanly with nothing after it. */
+    bool reuse = x->keep_alive && !x->body_unsent && x->state == X_BODY &&
+                 httpx__buf_size(&c->rbuf) == 0 && x->body.ended &&
+                 x->out_sent == httpx__buf_size(&x->out) && httpx__buf_size(&x->piece) == 0;
+    x->conn = NULL;
+    if (reuse)
+        httpx__pool_release(c);
+    else
+        httpx__conn_close(c);
+    finish(x, 0);
+}
+
+/* Hand payload to the sink; stop when it takes less (backpressure). */
+static void deliver(httpx__exchange_t *x)
+{
+    httpx__buf_t *rb = &x->conn->rbuf;
+    for (;;) {
+        if (x->pend_len) {
+            size_t taken = 0;
+            int rc = x->sink.body(x, httpx__buf_ptr(rb), x->pend_len, &taken, x->sink.user);
+            if (!alive(x) || x->state == X_DONE)
+                return;
+            if (rc) {
+                fail(x, rc, HTTPX_PHASE_READ_BODY, "%s %s: body refused: %s", x->method, x->url->str,
+                     x->err.code == rc && x->err.message[0] ? x->err.message : httpx_strerror(rc));
+                return;
+            }
+            if (taken > x->pend_len)
+                taken = x->pend_len;
+            httpx__buf_consume(rb, taken);
+            x->pend_len -= taken;
+            if (x->pend_len) {
+                if (!x->paused) {
+                    x->paused = true;
+                    x->phase_deadline = 0; /* the reader, not the server, is slow */
+                    httpx__conn_want(x->conn, 0);
+                }
+                return;
+            }
+            httpx__buf_consume(rb, x->post_skip);
+            x->post_skip = 0;
+        }
+        if (x->framing.done) {
+            complete(x);
+            return;
+        }
+        size_t avail = httpx__buf_size(rb);
+        if (!avail)
+            break;
+        size_t used = 0;
+        httpx__slice_t data = {0}, trailer = {0};
+        httpx_error_t e = {0};
+        const char *base = httpx__buf_ptr(rb);
+        int rc = httpx__h1_body_feed(&x->framing, base, avail, &used, &data, &trailer, &e);
+        if (rc < 0) {
+            copy_err(x, rc, &e);
+            fail_err(x);
+            return;
+        }
+        if (trailer.len) {
+            int trc = httpx__buf_append(&x->trailers, trailer.ptr, trailer.len);
+            if (trc) {
+                fail(x, trc == HTTPX_E_NOMEM ? trc : HTTPX_E_HEADER_LIMIT, HTTPX_PHASE_READ_BODY,
+                     "trailers from %s exceed the limit", host_of(x));
+                return;
+            }
+        }
+        if (data.len) {
+            size_t prefix = (size_t)(data.ptr - base);
+            httpx__buf_consume(rb, prefix);
+            x->pend_len = data.len;
+            x->post_skip = used - prefix - data.len;
+            x->body_bytes += data.len;
+        } else {
+            httpx__buf_consume(rb, used);
+        }
+        if (!data.len && !used && !x->framing.done)
+            break;
+    }
+    if (x->paused) {
+        x->paused = false;
+        phase(x, x->to.read, HTTPX_E_READ_TIMEOUT);
+        httpx__conn_want(x->conn, HTTPX_IO_READ);
+    }
+}
+
+static void on_head(httpx__exchange_t *x, const httpx__h1_head_t *h, size_t head_bytes)
+{
+    if (h->status < 200) {
+        httpx__buf_consume(&x->conn->rbuf, head_bytes);
+        x->scan = 0;
+        if (h->status == 101) {
+            fail(x, HTTPX_E_REMOTE_PROTOCOL, HTTPX_PHASE_READ_HEAD,
+                 "%s answered 101 Switching Protocols to a request that did not ask to upgrade", host_of(x));
+            return;
+        }
+        if (x->state == X_CONTINUE && h->status == 100) {
+            x->continue_done = true;
+            x->state = X_SEND;
+            phase(x, x->to.write, HTTPX_E_WRITE_TIMEOUT);
+            x_send(x);
+        }
+        return; /* other 1xx (103 Early Hints...) are informational: skip */
+    }
+    if (x->state == X_CONTINUE || x->state == X_SEND) {
+        /* A final answer before the body went out: the body is abandoned, and the
+         * connection cannot be trusted to be at a message boundary. */
+        x->body_unsent = true;
+        x->state = X_HEAD;
+        if (!x->body.ended)
+            x->body.ended = true;
+    }
+    x->status = h->status;
+    x->keep_alive = h->keep_alive;
+    int rc = x->sink.head(x, h, x->sink.user);
+    if (!alive(x) || x->state == X_DONE)
+        return;
+    if (rc) {
+        fail(x, rc, HTTPX_PHASE_READ_HEAD, "%s %s: response refused: %s", x->method, x->url->str,
+             httpx_strerror(rc));
+        return;
+    }
+    httpx__buf_consume(&x->conn->rbuf, head_bytes);
+    httpx__h1_limits_t lim = {x->eng->limits.max_header_bytes, x->eng->limits.max_header_count};
+    httpx__h1_body_init(&x->framing, h->framing, h->content_length, &lim);
+    x->state = X_BODY;
+    deliver(x);
+}
+
+static void x_process(httpx__exchange_t *x)
+{
+    while (alive(x) && x->conn && (x->state == X_HEAD || x->state == X_CONTINUE || x->state == X_SEND)) {
+        httpx__buf_t *rb = &x->conn->rbuf;
+        if (!httpx__buf_size(rb))
+            return;
+        httpx__h1_limits_t lim = {x->eng->limits.max_header_bytes, x->eng->limits.max_header_count};
+        httpx__h1_head_t head;
+        httpx_error_t e = {0};
+        int rc = httpx__h1_parse_head(httpx__buf_ptr(rb), httpx__buf_size(rb), &x->scan, x->method,
+                                      &lim, x->conn->fields, &head, &e);
+        if (rc == 0)
+            return;
+        if (rc < 0) {
+            copy_err(x, rc, &e);
+            snprintf(x->err.message, sizeof x->err.message, "%s: %s", host_of(x), e.message);
+            fail_err(x);
+            return;
+        }
+        on_head(x, &head, (size_t)rc);
+    }
+    if (alive(x) && x->state == X_BODY && !x->paused)
+        deliver(x);
+}
+
+static void on_eof(httpx__exchange_t *x, int read_errno)
+{
+    if (x->state == X_BODY && read_errno == 0) {
+        httpx_error_t e = {0};
+        int rc = httpx__h1_body_eof(&x->framing, &e);
+        if (rc) {
+            copy_err(x, rc, &e);
+            snprintf(x->err.message, sizeof x->err.message, "%s %s: %s", x->method, x->url->str, e.message);
+            fail_err(x);
+            return;
+        }
+        x->keep_alive = false;
+        deliver(x);
+        return;
+    }
+    if (!x->got_bytes && try_stale_retry(x))
+        return;
+    if (read_errno) {
+        fail(x, httpx__err_from_errno(read_errno, HTTPX_PHASE_READ_HEAD),
+             x->state == X_BODY ? HTTPX_PHASE_READ_BODY : HTTPX_PHASE_READ_HEAD, "read from %s: %s",
+             host_of(x), strerror(read_errno));
+        return;
+    }
+    fail(x, HTTPX_E_SERVER_DISCONNECTED, x->state == X_BODY ? HTTPX_PHASE_READ_BODY : HTTPX_PHASE_READ_HEAD,
+         "%s %s: server disconnected without sending a complete response%s", x->method, x->url->str,
+         x->got_bytes ? " (head incomplete)" : "");
+}
+
+static void on_readable(httpx__exchange_t *x)
+{
+    httpx__buf_t *rb = &x->conn->rbuf;
+    int rc = httpx__buf_reserve(rb, READ_CHUNK);
+    if (rc) {
+        /* The buffer is at its cap: only a head can fill it. */
+        fail(x, HTTPX_E_HEADER_LIMIT, HTTPX_PHASE_READ_HEAD, "%s: response head exceeds %zu bytes",
+             host_of(x), x->eng->limits.max_header_bytes);
+        return;
+    }
+    size_t room = httpx__buf_room(rb);
+    ssize_t n = read(x->conn->fd, httpx__buf_tail(rb), room);
+    if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+            return;
+        on_eof(x, errno);
+        return;
+    }
+    if (n == 0) {
+        on_eof(x, 0);
+        return;
+    }
+    httpx__buf_commit(rb, (size_t)n);
+    if (!x->got_bytes) {
+        x->got_bytes = true;
+        x->times.first_byte = httpx__clock_ns();
+    }
+    if (x->to.read)
+        x->phase_deadline = now_ms(x) + x->to.read;
+    x_process(x);
+}
+
+static void on_conn_io(httpx__conn_t *c, int events, void *user)
+{
+    httpx__exchange_t *x = user;
+    (void)c;
+    enter(x);
+    if (x->state == X_SEND && (events & HTTPX_IO_WRITE))
+        x_send(x);
+    if (alive(x) && x->conn && x->state != X_DONE && (events & (HTTPX_IO_READ | HTTPX_IO_ERROR)) &&
+        !x->paused)
+        on_readable(x);
+    leave(x);
+}
+
+/* ---- connection ------------------------------------------------------------- */
+
+static void on_connected(httpx__conn_t *c, int status, const httpx_error_t *err, void *user)
+{
+    httpx__exchange_t *x = user;
+    enter(x);
+    if (status) {
+        x->conn = NULL; /* already closed by the pool */
+        x->err = *err;
+        x->err.code = status;
+        fail_err(x);
+    } else {
+        x->conn = c;
+        x->times.connect = httpx__clock_ns();
+        x->times.dns = c->info.dns_done_ns;
+        begin_send(x);
+    }
+    leave(x);
+}
+
+static void on_waiter_ready(httpx__waiter_t *w, httpx__conn_t *c)
+{
+    httpx__exchange_t *x = CONTAINER(w, httpx__exchange_t, waiter);
+    enter(x);
+    x->conn = c;
+    if (c->state == HTTPX__CONN_CONNECTING) {
+        x->state = X_CONNECTING;
+        phase(x, x->to.connect, HTTPX_E_CONNECT_TIMEOUT);
+    } else if (!x->idempotent && !httpx__conn_alive(c)) {
+        /* Cannot retry this one later: check the idle connection before using it. */
+        x->conn = NULL;
+        httpx__conn_close(c);
+        x_acquire(x, false);
+    } else {
+        x->reused = true;
+        begin_send(x);
+    }
+    leave(x);
+}
+
+static void x_acquire(httpx__exchange_t *x, bool fresh)
+{
+    x->state = X_POOL;
+    x->waiter.ready = on_waiter_ready;
+    phase(x, x->to.pool, HTTPX_E_POOL_TIMEOUT);
+    httpx__conn_user_t u = {on_connected, on_conn_io, x};
+    const httpx_url_t *url = x->url;
+    int rc = httpx__pool_acquire(x->eng->pool, url->origin, url->host, url->port, fresh, &x->waiter, &u);
+    if (rc < 0)
+        fail(x, rc, HTTPX_PHASE_POOL, "out of memory");
+}
+
+/* ---- public (internal) API --------------------------------------------------- */
+
+int httpx__exchange_new(httpx__engine_t *e, const char *method, const char *url,
+                        const httpx_req_opts_t *opts, const httpx__exchange_sink_t *sink,
+                        httpx__exchange_t **out, httpx_error_t *err)
+{
+    *out = NULL;
+    if (e->closed)
+        return httpx__err(err, HTTPX_E_CLOSED, HTTPX_PHASE_SETUP, "client closed");
+    httpx__exchange_t *x = HTTPX__NEW(e->a, httpx__exchange_t);
+    if (!x)
+        return httpx__err(err, HTTPX_E_NOMEM, HTTPX_PHASE_SETUP, "out of memory");
+    x->eng = e;
+    x->sink = *sink;
+    x->link.prev = x->link.next = &x->link;
+    x->body.fd = -1;
+    httpx__buf_init(&x->out, e->a, 0);
+    httpx__buf_init(&x->piece, e->a, 0);
+    httpx__buf_init(&x->trailers, e->a, e->limits.max_header_bytes);
+    httpx__timer_init(&x->timer, e->loop, on_timer, x);
+    x->waiter.link.prev = x->waiter.link.next = &x->waiter.link;
+    int rc = httpx__request_build(x, method, url, opts, err);
+    if (rc) {
+        x_real_free(x);
+        return rc;
+    }
+    x->to = httpx__timeouts_resolve(&e->timeouts, opts ? opts->timeout : 0, opts ? &opts->timeouts : NULL);
+    *out = x;
+    return 0;
+}
+
+void httpx__exchange_start(httpx__exchange_t *x)
+{
+    httpx__engine_t *e = x->eng;
+    x->times.start = httpx__clock_ns();
+    x->link.next = e->exchanges.next;
+    x->link.prev = &e->exchanges;
+    e->exchanges.next->prev = &x->link;
+    e->exchanges.next = &x->link;
+    if (x->to.total)
+        x->total_deadline = now_ms(x) + x->to.total;
+    enter(x);
+    x->in_start = true;
+    x_acquire(x, false);
+    if (alive(x))
+        x->in_start = false;
+    leave(x);
+}
+
+void httpx__exchange_resume(httpx__exchange_t *x)
+{
+    if (x->state != X_BODY || !x->conn)
+        return;
+    enter(x);
+    deliver(x);
+    leave(x);
+}
+
+static void x_real_free(httpx__exchange_t *x)
+{
+    const httpx_allocator_t *a = x->eng->a;
+    httpx__pool_cancel_wait(x->eng->pool, &x->waiter);
+    if (x->link.next != &x->link) {
+        x->link.prev->next = x->link.next;
+        x->link.next->prev = x->link.prev;
+    }
+    drop_conn(x);
+    httpx__timer_release(&x->timer);
+    httpx__request_release(x);
+    httpx__buf_release(&x->trailers);
+    httpx__free(a, x);
+}
+
+void httpx__exchange_free(httpx__exchange_t *x)
+{
+    if (!x)
+        return;
+    x->sink = (httpx__exchange_sink_t){0};
+    if (x->depth) {
+        x->free_pending = true;
+        return;
+    }
+    x_real_free(x);
+}
+
+void httpx__exchange_abort(httpx__exchange_t *x, int code, const char *why)
+{
+    enter(x);
+    x->in_start = false;
+    fail(x, code, HTTPX_PHASE_NONE, "%s %s: %s", x->method, x->url->str, why);
+    leave(x);
+}
+
+const httpx_url_t *httpx__exchange_url(const httpx__exchange_t *x) { return x->url; }
+const char *httpx__exchange_method(const httpx__exchange_t *x) { return x->method; }
+const httpx__exchange_times_t *httpx__exchange_times(const httpx__exchange_t *x) { return &x->times; }
+uint64_t httpx__exchange_body_bytes(const httpx__exchange_t *x) { return x->body_bytes; }

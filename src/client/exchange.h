@@ -1,0 +1,98 @@
+/* client/exchange.h — the exchange's state, shared by request building
+ * (client/request.c) and the state machine (client/exchange.c). */
+#ifndef HTTPX_CLIENT_EXCHANGE_H
+#define HTTPX_CLIENT_EXCHANGE_H
+
+#include "client/engine.h"
+#include "h1/parse.h"
+#include "url/url.h"
+
+typedef enum httpx__xstate {
+    X_NEW,
+    X_POOL,        /* waiting for a connection slot */
+    X_CONNECTING,  /* DNS + TCP */
+    X_SEND,        /* writing head and body */
+    X_CONTINUE,    /* head sent with Expect: 100-continue, waiting for 100 */
+    X_HEAD,        /* waiting for / parsing the response head */
+    X_BODY,        /* framing the body */
+    X_DONE
+} httpx__xstate_t;
+
+/* Request body source once built. */
+typedef struct httpx__xbody {
+    httpx_body_kind_t kind;
+    int fd;                        /* FILE: opened at build time, closed on free */
+    uint64_t size;                 /* FILE: bytes to send */
+    uint64_t sent;                 /* FILE: bytes read so far */
+    httpx_body_producer_cb producer;
+    void *user;
+    bool chunked;                  /* PRODUCER: chunked framing */
+    bool ended;                    /* no more body bytes to produce */
+    bool replayable;
+} httpx__xbody_t;
+
+struct httpx__exchange {
+    httpx__engine_t *eng;
+    httpx__link_t link;            /* in eng->exchanges */
+    httpx__exchange_sink_t sink;
+    httpx__xstate_t state;
+
+    /* request */
+    char *method;
+    httpx_url_t *url;
+    httpx__buf_t out;              /* head (+ a bytes body): kept whole for a replay */
+    size_t out_sent;
+    size_t head_len;               /* the head is out[0, head_len) */
+    httpx__buf_t piece;            /* the current piece of a FILE or PRODUCER body */
+    httpx__xbody_t body;
+    bool expect_continue;
+    bool continue_done;            /* 100 received, or waited long enough */
+    bool idempotent;
+    httpx__timeouts_ms_t to;
+
+    /* timing */
+    httpx_timer_t timer;
+    uint64_t phase_deadline;       /* loop ms, 0 = none */
+    uint64_t total_deadline;       /* loop ms, 0 = none */
+    int phase_code;                /* error when phase_deadline passes */
+    httpx__exchange_times_t times;
+
+    /* connection */
+    httpx__waiter_t waiter;
+    httpx__conn_t *conn;
+    bool reused, retried, got_bytes;
+
+    /* response parsing */
+    size_t scan;
+    int status;
+    bool keep_alive;
+    bool body_unsent;              /* a final response came before the body was sent */
+    httpx__h1_body_t framing;
+    size_t pend_len;               /* payload at the front of conn->rbuf not yet taken */
+    size_t post_skip;              /* framing bytes after that payload, to drop after it */
+    httpx__buf_t trailers;         /* raw trailer section */
+    bool paused;
+    uint64_t body_bytes;
+
+    /* reentrancy: callbacks may free the exchange */
+    int depth;
+    bool free_pending;
+    bool in_start;
+    httpx_error_t err;
+};
+
+/* client/request.c: fill method, url, out (head + inline body) and body. */
+int httpx__request_build(httpx__exchange_t *x, const char *method, const char *url,
+                         const httpx_req_opts_t *opts, httpx_error_t *err);
+/* Refill x->piece (emptied first) with the next piece of a FILE or PRODUCER body (chunk-framed when
+ * chunked). Returns 0 (possibly with nothing added when the source ended) or an
+ * error with x->err set. */
+int httpx__request_next_piece(httpx__exchange_t *x);
+/* Rewind the body for a retry: 0, or HTTPX_E_REQUEST_NOT_READ if it cannot be. */
+int httpx__request_rewind(httpx__exchange_t *x);
+void httpx__request_release(httpx__exchange_t *x);
+
+/* Fail an exchange in flight from outside (client close): done fires with `code`. */
+void httpx__exchange_abort(httpx__exchange_t *x, int code, const char *why);
+
+#endif

@@ -1,0 +1,299 @@
+/* client/request.c — turn (method, url, options) into bytes for the wire: the
+ * request head, and the body as a source to pull from. */
+#include <errno.h>
+#include <stdio.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "client/exchange.h"
+#include "client/headers.h"
+#include "core/err.h"
+#include "core/mem.h"
+
+#define PIECE_SIZE (64 * 1024)
+
+static bool method_valid(const char *m)
+{
+    if (!*m)
+        return false;
+    for (const char *p = m; *p; p++)
+        if (!httpx__header_name_valid(p, 1)) /* tchar, as for field names */
+            return false;
+    return strlen(m) < 32;
+}
+
+static bool method_idempotent(const char *m)
+{
+    static const char *const ok[] = {"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        if (strcmp(m, ok[i]) == 0)
+            return true;
+    return false;
+}
+
+static bool method_wants_body(const char *m)
+{
+    return strcmp(m, "POST") == 0 || strcmp(m, "PUT") == 0 || strcmp(m, "PATCH") == 0;
+}
+
+/* Headers the library derives from the request itself; a caller setting them would
+ * make the framing ambiguous. */
+static bool framing_header(const char *name)
+{
+    return strcasecmp(name, "Content-Length") == 0 || strcasecmp(name, "Transfer-Encoding") == 0;
+}
+
+static bool in_request_headers(const httpx_header_t *h, const char *name)
+{
+    for (; h && h->name; h++)
+        if (strcasecmp(h->name, name) == 0)
+            return true;
+    return false;
+}
+
+static int add_field(httpx__buf_t *b, const char *name, size_t nlen, const char *value, size_t vlen)
+{
+    int rc = httpx__buf_reserve(b, nlen + vlen + 4);
+    if (rc)
+        return rc;
+    char *p = httpx__buf_tail(b);
+    memcpy(p, name, nlen);
+    p[nlen] = ':';
+    p[nlen + 1] = ' ';
+    memcpy(p + nlen + 2, value, vlen);
+    p[nlen + 2 + vlen] = '\r';
+    p[nlen + 3 + vlen] = '\n';
+    httpx__buf_commit(b, nlen + vlen + 4);
+    return 0;
+}
+
+static int build_url(httpx__exchange_t *x, const char *url, const httpx_req_opts_t *opts,
+                     httpx_error_t *err)
+{
+    httpx__engine_t *e = x->eng;
+    httpx_url_t *u = NULL;
+    int rc = e->base_url ? httpx_url_resolve(e->base_url, url, &u, err)
+                         : httpx_url_parse(url, e->a, &u, err);
+    if (rc)
+        return rc;
+    if (opts && opts->params && opts->params->name) {
+        httpx_url_t *v = NULL;
+        rc = httpx_url_with_params(u, opts->params, &v);
+        httpx_url_free(u);
+        if (rc)
+            return httpx__err(err, rc, HTTPX_PHASE_SETUP, "cannot add query parameters");
+        u = v;
+    }
+    x->url = u;
+    if (strcmp(u->scheme, "http") != 0) {
+        bool known = strcmp(u->scheme, "https") == 0;
+        return httpx__err(err, HTTPX_E_UNSUPPORTED_PROTOCOL, HTTPX_PHASE_SETUP,
+                          known ? "scheme \"%s\" needs TLS, not built into this version"
+                                : "unsupported scheme \"%s\" in url",
+                          u->scheme);
+    }
+    return 0;
+}
+
+static int build_body(httpx__exchange_t *x, const httpx_body_t *b, httpx_error_t *err,
+                      char *framing, size_t framing_cap)
+{
+    httpx__xbody_t *xb = &x->body;
+    xb->fd = -1;
+    xb->kind = b ? b->kind : HTTPX_BODY_NONE;
+    xb->replayable = true;
+    framing[0] = '\0';
+    switch (xb->kind) {
+    case HTTPX_BODY_NONE:
+        xb->ended = true;
+        if (method_wants_body(x->method))
+            snprintf(framing, framing_cap, "Content-Length: 0\r\n");
+        return 0;
+    case HTTPX_BODY_BYTES:
+        if (b->len && !b->data)
+            return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP, "body data is NULL");
+        xb->ended = true;
+        snprintf(framing, framing_cap, "Content-Length: %zu\r\n", b->len);
+        return 0;
+    case HTTPX_BODY_FILE: {
+        if (!b->path)
+            return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP, "body file path is NULL");
+        xb->fd = open(b->path, O_RDONLY | O_CLOEXEC);
+        struct stat st;
+        if (xb->fd < 0 || fstat(xb->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+            int saved = errno;
+            return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP, "cannot read body file \"%s\": %s",
+                              b->path, xb->fd < 0 || saved ? strerror(saved) : "not a regular file");
+        }
+        xb->size = (uint64_t)st.st_size;
+        snprintf(framing, framing_cap, "Content-Length: %llu\r\n", (unsigned long long)xb->size);
+        xb->ended = xb->size == 0;
+        return 0;
+    }
+    case HTTPX_BODY_PRODUCER:
+        if (!b->producer)
+            return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP, "body producer is NULL");
+        xb->producer = b->producer;
+        xb->user = b->user;
+        xb->chunked = true;
+        xb->replayable = false;
+        snprintf(framing, framing_cap, "Transfer-Encoding: chunked\r\n");
+        return 0;
+    }
+    return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP, "unknown body kind %d", (int)xb->kind);
+}
+
+int httpx__request_build(httpx__exchange_t *x, const char *method, const char *url,
+                         const httpx_req_opts_t *opts, httpx_error_t *err)
+{
+    httpx__engine_t *e = x->eng;
+    int rc;
+    if (!method || !url)
+        return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP, "method and url are required");
+    if (!method_valid(method))
+        return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP, "invalid method \"%.40s\"", method);
+    x->method = httpx__strdup(e->a, method);
+    if (!x->method)
+        return httpx__err(err, HTTPX_E_NOMEM, HTTPX_PHASE_SETUP, "out of memory");
+    x->idempotent = method_idempotent(method);
+    if ((rc = build_url(x, url, opts, err)))
+        return rc;
+
+    const httpx_header_t *req_headers = opts ? opts->headers : NULL;
+    for (const httpx_header_t *h = req_headers; h && h->name; h++) {
+        if (!h->value || !httpx__header_name_valid(h->name, strlen(h->name)) ||
+            !httpx__header_value_valid(h->value, strlen(h->value)))
+            return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP,
+                              "invalid header \"%.60s\": names must be tokens, values free of CR, LF and NUL",
+                              h->name);
+        if (framing_header(h->name))
+            return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP,
+                              "header \"%s\" is set by the library from the body", h->name);
+    }
+
+    char framing[64];
+    if ((rc = build_body(x, opts ? &opts->body : NULL, err, framing, sizeof framing)))
+        return rc;
+    x->expect_continue = opts && opts->expect_continue && x->body.kind != HTTPX_BODY_NONE;
+
+    /* Request line, Host, client defaults not overridden, request headers, framing. */
+    httpx__buf_t *b = &x->out;
+    const httpx_url_t *u = x->url;
+    size_t mlen = strlen(method), tlen = strlen(u->target);
+    if ((rc = httpx__buf_reserve(b, mlen + tlen + 12)))
+        goto nomem;
+    httpx__buf_append(b, method, mlen);
+    httpx__buf_append(b, " ", 1);
+    httpx__buf_append(b, u->target, tlen);
+    httpx__buf_append(b, " HTTP/1.1\r\n", 11);
+    if (!in_request_headers(req_headers, "Host") &&
+        (rc = add_field(b, "Host", 4, u->authority, strlen(u->authority))))
+        goto nomem;
+    size_t n = httpx_headers_count(e->headers);
+    for (size_t i = 0; i < n; i++) {
+        const char *name, *value;
+        httpx_headers_at(e->headers, i, &name, &value);
+        if (in_request_headers(req_headers, name))
+            continue;
+        if ((rc = add_field(b, name, strlen(name), value, strlen(value))))
+            goto nomem;
+    }
+    for (const httpx_header_t *h = req_headers; h && h->name; h++)
+        if ((rc = add_field(b, h->name, strlen(h->name), h->value, strlen(h->value))))
+            goto nomem;
+    if ((rc = httpx__buf_append_str(b, framing)))
+        goto nomem;
+    if (x->expect_continue && (rc = httpx__buf_append_str(b, "Expect: 100-continue\r\n")))
+        goto nomem;
+    if ((rc = httpx__buf_append(b, "\r\n", 2)))
+        goto nomem;
+    x->head_len = httpx__buf_size(b);
+    /* A bytes body goes right after the head: one buffer, one write. */
+    if (x->body.kind == HTTPX_BODY_BYTES && opts->body.len &&
+        (rc = httpx__buf_append(b, opts->body.data, opts->body.len)))
+        goto nomem;
+    return 0;
+nomem:
+    return httpx__err(err, rc == HTTPX_E_NOMEM ? HTTPX_E_NOMEM : HTTPX_E_INVAL, HTTPX_PHASE_SETUP,
+                      rc == HTTPX_E_NOMEM ? "out of memory" : "request too large");
+}
+
+int httpx__request_next_piece(httpx__exchange_t *x)
+{
+    httpx__xbody_t *xb = &x->body;
+    httpx__buf_t *b = &x->piece;
+    httpx__buf_reset(b);
+    if (xb->ended)
+        return 0;
+    if (xb->kind == HTTPX_BODY_FILE) {
+        int rc = httpx__buf_reserve(b, PIECE_SIZE);
+        if (rc)
+            return httpx__err(&x->err, rc, HTTPX_PHASE_WRITE, "out of memory");
+        uint64_t left = xb->size - xb->sent;
+        size_t want = left < PIECE_SIZE ? (size_t)left : PIECE_SIZE;
+        ssize_t r = pread(xb->fd, httpx__buf_tail(b), want, (off_t)xb->sent);
+        if (r <= 0)
+            return httpx__err(&x->err, HTTPX_E_LOCAL_PROTOCOL, HTTPX_PHASE_WRITE,
+                              "body file ended or failed after %llu of %llu bytes",
+                              (unsigned long long)xb->sent, (unsigned long long)xb->size);
+        httpx__buf_commit(b, (size_t)r);
+        xb->sent += (uint64_t)r;
+        xb->ended = xb->sent == xb->size;
+        return 0;
+    }
+    /* PRODUCER: room for "<hex>\r\n" + data + "\r\n" (+ the last chunk). */
+    int rc = httpx__buf_reserve(b, PIECE_SIZE + 32);
+    if (rc)
+        return httpx__err(&x->err, rc, HTTPX_PHASE_WRITE, "out of memory");
+    char *base = httpx__buf_tail(b);
+    size_t got = 0;
+    rc = xb->producer(base + 10, PIECE_SIZE, &got, xb->user);
+    if (rc)
+        return httpx__err(&x->err, rc < 0 ? rc : HTTPX_E_INVAL, HTTPX_PHASE_WRITE,
+                          "request body producer failed: %s", httpx_strerror(rc));
+    if (got > PIECE_SIZE)
+        return httpx__err(&x->err, HTTPX_E_INVAL, HTTPX_PHASE_WRITE,
+                          "request body producer returned %zu bytes for a %d-byte buffer", got, PIECE_SIZE);
+    if (got == 0) {
+        memcpy(base, "0\r\n\r\n", 5);
+        httpx__buf_commit(b, 5);
+        xb->ended = true;
+        return 0;
+    }
+    /* The size line is written in front of the data, right-aligned in 10 bytes. */
+    char line[12];
+    int ll = snprintf(line, sizeof line, "%zx\r\n", got);
+    memmove(base + ll, base + 10, got);
+    memcpy(base, line, (size_t)ll);
+    memcpy(base + ll + got, "\r\n", 2);
+    httpx__buf_commit(b, (size_t)ll + got + 2);
+    return 0;
+}
+
+int httpx__request_rewind(httpx__exchange_t *x)
+{
+    httpx__xbody_t *xb = &x->body;
+    if (!xb->replayable)
+        return HTTPX_E_REQUEST_NOT_READ;
+    x->out_sent = 0;
+    httpx__buf_reset(&x->piece);
+    if (xb->kind == HTTPX_BODY_FILE) {
+        xb->sent = 0;
+        xb->ended = xb->size == 0;
+    }
+    return 0;
+}
+
+void httpx__request_release(httpx__exchange_t *x)
+{
+    if (x->body.fd >= 0)
+        close(x->body.fd);
+    x->body.fd = -1;
+    httpx__buf_release(&x->out);
+    httpx__buf_release(&x->piece);
+    httpx_url_free(x->url);
+    x->url = NULL;
+    httpx__free(x->eng->a, x->method);
+    x->method = NULL;
+}

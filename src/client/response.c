@@ -1,0 +1,343 @@
+/* client/response.c — response accessors and the exchange sink that fills them. */
+#include <string.h>
+#include "client/headers.h"
+#include "client/response.h"
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/mem.h"
+#include "url/url.h"
+
+#define DECODE_CHUNK (16 * 1024)
+
+httpx_response_t *httpx__response_new(httpx__engine_t *e, bool streaming)
+{
+    httpx_response_t *r = HTTPX__NEW(e->a, httpx_response_t);
+    if (!r)
+        return NULL;
+    r->a = e->a;
+    r->headers = httpx_headers_new(e->a);
+    r->trailers = httpx_headers_new(e->a);
+    if (!r->headers || !r->trailers) {
+        httpx_headers_free(r->headers);
+        httpx_headers_free(r->trailers);
+        httpx__free(e->a, r);
+        return NULL;
+    }
+    httpx__buf_init(&r->content, e->a, e->limits.max_body_bytes);
+    r->streaming = streaming;
+    r->mode = streaming ? HTTPX__BODY_PENDING : HTTPX__BODY_BUFFER;
+    r->decompress = e->decompress;
+    r->dec_limits = (httpx__decode_limits_t){
+        .max_decoded_bytes = streaming ? 0 : e->limits.max_body_bytes,
+        .max_ratio = e->limits.max_decoded_ratio,
+        .max_encodings = e->limits.max_encodings,
+    };
+    r->client_link.prev = r->client_link.next = &r->client_link;
+    return r;
+}
+
+/* ---- sink ------------------------------------------------------------------ */
+
+static int sink_head(httpx__exchange_t *x, const httpx__h1_head_t *h, void *user)
+{
+    httpx_response_t *r = user;
+    r->status = h->status;
+    r->minor_version = h->minor_version;
+    r->reason = httpx__strndup(r->a, h->reason.ptr, h->reason.len);
+    r->url = httpx__strdup(r->a, httpx__exchange_url(x)->str);
+    if (!r->reason || !r->url)
+        return HTTPX_E_NOMEM;
+    /* Content-Encoding may come in several fields: join them in order. */
+    httpx__buf_t ce;
+    httpx__buf_init(&ce, r->a, 1024);
+    int rc = 0;
+    for (size_t i = 0; i < h->nfields && !rc; i++) {
+        const httpx__h1_field_t *f = &h->fields[i];
+        rc = httpx__headers_add_unchecked(r->headers, f->name.ptr, f->name.len, f->value.ptr, f->value.len);
+        if (!rc && r->decompress && httpx__slice_ieq_cstr(f->name, "Content-Encoding") && f->value.len) {
+            if (httpx__buf_size(&ce))
+                rc = httpx__buf_append(&ce, ", ", 2);
+            if (!rc)
+                rc = httpx__buf_append(&ce, f->value.ptr, f->value.len);
+            if (rc == HTTPX_E_BODY_LIMIT)
+                rc = HTTPX_E_DECODE_LIMIT;
+        }
+    }
+    if (!rc && httpx__buf_size(&ce))
+        rc = httpx__decoder_new(r->a, httpx__buf_ptr(&ce), httpx__buf_size(&ce), &r->dec_limits, &r->dec, &r->err);
+    httpx__buf_release(&ce);
+    r->head_done = true;
+    return rc;
+}
+
+/* Decode `len` input bytes into the content buffer (buffered mode). */
+static int buffer_decoded(httpx_response_t *r, const uint8_t *in, size_t len, bool final)
+{
+    for (;;) {
+        int rc = httpx__buf_reserve(&r->content, DECODE_CHUNK);
+        if (rc == HTTPX_E_BODY_LIMIT) {
+            /* Less room than a chunk left under the cap: use what remains. */
+            size_t left = r->content.max - httpx__buf_size(&r->content) - 1;
+            if (!left)
+                return httpx__err(&r->err, HTTPX_E_BODY_LIMIT, HTTPX_PHASE_READ_BODY,
+                                  "response body exceeds the %zu-byte limit", r->content.max - 1);
+            rc = httpx__buf_reserve(&r->content, left);
+        }
+        if (rc)
+            return httpx__err(&r->err, rc, HTTPX_PHASE_READ_BODY, "out of memory");
+        size_t produced = 0;
+        size_t room = httpx__buf_room(&r->content);
+        if (room > DECODE_CHUNK)
+            room = DECODE_CHUNK;
+        rc = httpx__decoder_run(r->dec, &in, &len, final, (uint8_t *)httpx__buf_tail(&r->content), room,
+                                &produced, &r->err);
+        if (rc < 0)
+            return rc;
+        if (produced)
+            httpx__buf_commit(&r->content, produced);
+        if (rc == 1) {
+            r->dec_done = true;
+            return 0;
+        }
+        if (!len && !produced)
+            return 0;
+    }
+}
+
+static int sink_body(httpx__exchange_t *x, const char *data, size_t len, size_t *taken, void *user)
+{
+    httpx_response_t *r = user;
+    (void)x;
+    *taken = 0;
+    switch (r->mode) {
+    case HTTPX__BODY_PENDING:
+        return 0;
+    case HTTPX__BODY_BUFFER: {
+        int rc;
+        if (r->dec) {
+            rc = buffer_decoded(r, (const uint8_t *)data, len, false);
+        } else {
+            rc = httpx__buf_append(&r->content, data, len);
+            if (rc == HTTPX_E_BODY_LIMIT)
+                rc = httpx__err(&r->err, rc, HTTPX_PHASE_READ_BODY, "response body exceeds the %zu-byte limit",
+                                r->content.max - 1);
+        }
+        if (rc)
+            return rc;
+        *taken = len;
+        r->bytes_downloaded += len;
+        return 0;
+    }
+    case HTTPX__BODY_RAW: {
+        size_t n = r->out_cap - r->out_len;
+        if (n > len)
+            n = len;
+        if (n)
+            memcpy(r->out + r->out_len, data, n);
+        r->out_len += n;
+        *taken = n;
+        r->bytes_downloaded += n;
+        return 0;
+    }
+    case HTTPX__BODY_STREAM: {
+        if (!r->out || r->out_len == r->out_cap)
+            return 0;
+        if (!r->dec) {
+            size_t n = r->out_cap - r->out_len;
+            if (n > len)
+                n = len;
+            memcpy(r->out + r->out_len, data, n);
+            r->out_len += n;
+            *taken = n;
+            r->bytes_downloaded += n;
+            return 0;
+        }
+        const uint8_t *in = (const uint8_t *)data;
+        size_t in_len = len, produced = 0;
+        int rc = httpx__decoder_run(r->dec, &in, &in_len, false, r->out + r->out_len, r->out_cap - r->out_len,
+                                    &produced, &r->err);
+        if (rc < 0)
+            return rc;
+        r->dec_done = rc == 1;
+        r->out_len += produced;
+        *taken = len - in_len;
+        r->bytes_downloaded += *taken;
+        return 0;
+    }
+    }
+    return 0;
+}
+
+static int sink_trailers(httpx__exchange_t *x, const httpx__h1_field_t *f, size_t n, void *user)
+{
+    httpx_response_t *r = user;
+    (void)x;
+    for (size_t i = 0; i < n; i++) {
+        int rc = httpx__headers_add_unchecked(r->trailers, f[i].name.ptr, f[i].name.len, f[i].value.ptr,
+                                              f[i].value.len);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static void sink_done(httpx__exchange_t *x, int status, const httpx_error_t *err, void *user)
+{
+    httpx_response_t *r = user;
+    r->times = *httpx__exchange_times(x);
+    r->body_done = true;
+    if (status) {
+        r->rc = status;
+        /* Keep a more specific message recorded by the sink itself. */
+        if (!(r->err.code == status && r->err.message[0]) && err)
+            r->err = *err;
+        r->err.code = status;
+    }
+    r->x = NULL;
+    httpx__exchange_free(x);
+}
+
+const httpx__exchange_sink_t httpx__response_sink = {sink_head, sink_body, sink_trailers, sink_done, NULL};
+
+int httpx__response_finish_buffer(httpx_response_t *r)
+{
+    if (r->dec && !r->dec_done) {
+        int rc = buffer_decoded(r, NULL, 0, true);
+        if (rc)
+            return rc;
+    }
+    /* Make content() always NUL-terminated, even when empty. */
+    if (!r->content.data && httpx__buf_reserve(&r->content, 0))
+        return httpx__err(&r->err, HTTPX_E_NOMEM, HTTPX_PHASE_READ_BODY, "out of memory");
+    r->content.data[r->content.len] = '\0';
+    httpx__decoder_free(r->dec);
+    r->dec = NULL;
+    r->consumed = true;
+    return 0;
+}
+
+/* ---- accessors ------------------------------------------------------------- */
+
+static const char *std_reason(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 206: return "Partial Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 304: return "Not Modified";
+    case 307: return "Temporary Redirect";
+    case 308: return "Permanent Redirect";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 410: return "Gone";
+    case 413: return "Content Too Large";
+    case 415: return "Unsupported Media Type";
+    case 418: return "I'm a teapot";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return "";
+    }
+}
+
+int httpx_response_status(const httpx_response_t *r) { return r ? r->status : 0; }
+
+const char *httpx_response_reason(const httpx_response_t *r)
+{
+    if (!r)
+        return "";
+    return r->reason && r->reason[0] ? r->reason : std_reason(r->status);
+}
+
+const char *httpx_response_http_version(const httpx_response_t *r)
+{
+    return r && r->minor_version == 0 ? "HTTP/1.0" : "HTTP/1.1";
+}
+
+const httpx_headers_t *httpx_response_headers(const httpx_response_t *r) { return r ? r->headers : NULL; }
+const httpx_headers_t *httpx_response_trailers(const httpx_response_t *r) { return r ? r->trailers : NULL; }
+
+const char *httpx_response_header(const httpx_response_t *r, const char *name)
+{
+    return r && name ? httpx_headers_get(r->headers, name) : NULL;
+}
+
+const char *httpx_response_url(const httpx_response_t *r) { return r && r->url ? r->url : ""; }
+
+static double secs_between(uint64_t a, uint64_t b) { return a && b >= a ? (double)(b - a) / 1e9 : -1.0; }
+
+double httpx_response_elapsed(const httpx_response_t *r)
+{
+    if (!r)
+        return 0;
+    uint64_t end = r->times.end;
+    if (!end && r->x)
+        end = httpx__clock_ns();
+    return secs_between(r->times.start, end);
+}
+
+httpx_timings_t httpx_response_timings(const httpx_response_t *r)
+{
+    httpx_timings_t t = {-1, -1, -1, -1, -1};
+    if (!r)
+        return t;
+    const httpx__exchange_times_t *x = r->x ? httpx__exchange_times(r->x) : &r->times;
+    t.dns = secs_between(x->start, x->dns);
+    t.connect = secs_between(x->start, x->connect);
+    t.first_byte = secs_between(x->start, x->first_byte);
+    t.total = secs_between(x->start, x->end);
+    return t;
+}
+
+uint64_t httpx_response_bytes_downloaded(const httpx_response_t *r) { return r ? r->bytes_downloaded : 0; }
+
+int httpx_response_content(const httpx_response_t *r, const void **data, size_t *len)
+{
+    if (!r || !data || !len)
+        return HTTPX_E_INVAL;
+    if (!r->consumed || r->mode != HTTPX__BODY_BUFFER) {
+        *data = "";
+        *len = 0;
+        return HTTPX_E_RESPONSE_NOT_READ;
+    }
+    *data = httpx__buf_ptr(&r->content);
+    *len = httpx__buf_size(&r->content);
+    return 0;
+}
+
+int httpx_response_raise_for_status(const httpx_response_t *r)
+{
+    if (!r)
+        return HTTPX_E_INVAL;
+    return r->status >= 400 && r->status <= 599 ? HTTPX_E_STATUS : 0;
+}
+
+void httpx__response_detach(httpx_response_t *r)
+{
+    if (r->x) {
+        httpx__exchange_free(r->x);
+        r->x = NULL;
+        if (!r->body_done) {
+            r->body_done = true;
+            r->rc = HTTPX_E_STREAM_CLOSED;
+            httpx__err(&r->err, HTTPX_E_STREAM_CLOSED, HTTPX_PHASE_READ_BODY, "stream closed: its client was closed");
+        }
+    }
+    r->client_link.prev->next = r->client_link.next;
+    r->client_link.next->prev = r->client_link.prev;
+    r->client_link.prev = r->client_link.next = &r->client_link;
+    r->client = NULL;
+}

@@ -1,0 +1,430 @@
+/* pool/pool.c — connection pool (contract in pool.h). */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "core/mem.h"
+#include "pool/pool.h"
+
+struct httpx__origin {
+    httpx__origin_t *hnext;   /* hash chain */
+    char *key;
+    char *host;
+    int port;
+    uint32_t hash;
+    httpx__link_t idle;       /* LIFO: push and pop at head */
+    int open;                 /* connections of this origin */
+};
+
+struct httpx__pool {
+    httpx_loop_t *loop;
+    const httpx_allocator_t *a;
+    httpx__resolver_t *resolver;
+    httpx__pool_limits_t lim;
+    httpx__origin_t **buckets;
+    size_t nbuckets, norigins;
+    httpx__link_t idle_lru;   /* all idle connections, most recent at head */
+    httpx__link_t waiters;    /* FIFO */
+    int open, idle, connecting, waiting;
+    httpx_timer_t expiry;
+};
+
+#define CONTAINER(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+
+static void list_init(httpx__link_t *l) { l->prev = l->next = l; }
+static bool list_empty(const httpx__link_t *l) { return l->next == l; }
+static void list_push(httpx__link_t *head, httpx__link_t *n)
+{
+    n->next = head->next;
+    n->prev = head;
+    head->next->prev = n;
+    head->next = n;
+}
+static void list_append(httpx__link_t *head, httpx__link_t *n) { list_push(head->prev, n); }
+static void list_del(httpx__link_t *n)
+{
+    n->prev->next = n->next;
+    n->next->prev = n->prev;
+    n->prev = n->next = n;
+}
+
+static uint32_t hash_str(const char *s)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    while (*s)
+        h = (h ^ (uint8_t)*s++) * 16777619u;
+    return h;
+}
+
+static void expiry_rearm(httpx__pool_t *p);
+
+static void expiry_fired(httpx_timer_t *t, void *user)
+{
+    httpx__pool_t *p = user;
+    uint64_t now = httpx_loop_now(p->loop);
+    (void)t;
+    while (!list_empty(&p->idle_lru)) {
+        httpx__conn_t *c = CONTAINER(p->idle_lru.prev, httpx__conn_t, lru_link);
+        if (c->idle_since + p->lim.keepalive_expiry_ms > now)
+            break;
+        httpx__conn_close(c);
+    }
+    expiry_rearm(p);
+}
+
+static void expiry_rearm(httpx__pool_t *p)
+{
+    if (list_empty(&p->idle_lru)) {
+        httpx_timer_stop(&p->expiry);
+        return;
+    }
+    httpx__conn_t *oldest = CONTAINER(p->idle_lru.prev, httpx__conn_t, lru_link);
+    uint64_t due = oldest->idle_since + p->lim.keepalive_expiry_ms;
+    if (httpx__timer_active(&p->expiry) && p->expiry.deadline == due)
+        return;
+    uint64_t now = httpx_loop_now(p->loop);
+    httpx_timer_start(&p->expiry, due > now ? due - now : 0);
+}
+
+int httpx__pool_new(httpx_loop_t *loop, httpx__resolver_t *resolver,
+                    const httpx__pool_limits_t *limits, httpx__pool_t **out)
+{
+    const httpx_allocator_t *a = httpx__loop_allocator(loop);
+    httpx__pool_t *p = HTTPX__NEW(a, httpx__pool_t);
+    if (!p)
+        return HTTPX_E_NOMEM;
+    p->loop = loop;
+    p->a = a;
+    p->resolver = resolver;
+    p->lim = *limits;
+    p->nbuckets = 16;
+    p->buckets = httpx__calloc(a, p->nbuckets * sizeof *p->buckets);
+    if (!p->buckets) {
+        httpx__free(a, p);
+        return HTTPX_E_NOMEM;
+    }
+    list_init(&p->idle_lru);
+    list_init(&p->waiters);
+    httpx__timer_init(&p->expiry, loop, expiry_fired, p);
+    *out = p;
+    return 0;
+}
+
+static void origin_free(httpx__pool_t *p, httpx__origin_t *o)
+{
+    httpx__free(p->a, o->key);
+    httpx__free(p->a, o->host);
+    httpx__free(p->a, o);
+}
+
+void httpx__pool_free(httpx__pool_t *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->nbuckets; i++) {
+        httpx__origin_t *o = p->buckets[i];
+        while (o) {
+            while (!list_empty(&o->idle))
+                httpx__conn_close(CONTAINER(o->idle.next, httpx__conn_t, idle_link));
+            o = o->hnext;
+        }
+    }
+    /* Busy and connecting connections belong to exchanges, which the engine has
+     * failed and freed before this point; anything left is closed by them. */
+    for (size_t i = 0; i < p->nbuckets; i++) {
+        httpx__origin_t *o = p->buckets[i];
+        while (o) {
+            httpx__origin_t *next = o->hnext;
+            origin_free(p, o);
+            o = next;
+        }
+    }
+    httpx__timer_release(&p->expiry);
+    httpx__free(p->a, p->buckets);
+    httpx__free(p->a, p);
+}
+
+void httpx__pool_close_idle(httpx__pool_t *p)
+{
+    while (!list_empty(&p->idle_lru))
+        httpx__conn_close(CONTAINER(p->idle_lru.next, httpx__conn_t, lru_link));
+}
+
+static int grow_buckets(httpx__pool_t *p)
+{
+    size_t n = p->nbuckets * 2;
+    httpx__origin_t **b = httpx__calloc(p->a, n * sizeof *b);
+    if (!b)
+        return HTTPX_E_NOMEM;
+    for (size_t i = 0; i < p->nbuckets; i++) {
+        httpx__origin_t *o = p->buckets[i];
+        while (o) {
+            httpx__origin_t *next = o->hnext;
+            o->hnext = b[o->hash & (n - 1)];
+            b[o->hash & (n - 1)] = o;
+            o = next;
+        }
+    }
+    httpx__free(p->a, p->buckets);
+    p->buckets = b;
+    p->nbuckets = n;
+    return 0;
+}
+
+static httpx__origin_t *origin_get(httpx__pool_t *p, const char *key, const char *host, int port)
+{
+    uint32_t h = hash_str(key);
+    for (httpx__origin_t *o = p->buckets[h & (p->nbuckets - 1)]; o; o = o->hnext)
+        if (o->hash == h && strcmp(o->key, key) == 0)
+            return o;
+    if (p->norigins >= p->nbuckets && grow_buckets(p))
+        return NULL;
+    httpx__origin_t *o = HTTPX__NEW(p->a, httpx__origin_t);
+    if (!o)
+        return NULL;
+    o->key = httpx__strdup(p->a, key);
+    o->host = httpx__strdup(p->a, host);
+    if (!o->key || !o->host) {
+        origin_free(p, o);
+        return NULL;
+    }
+    o->port = port;
+    o->hash = h;
+    list_init(&o->idle);
+    o->hnext = p->buckets[h & (p->nbuckets - 1)];
+    p->buckets[h & (p->nbuckets - 1)] = o;
+    p->norigins++;
+    return o;
+}
+
+static void conn_io_cb(httpx_io_t *io, int events, void *user);
+
+static void conn_connected(int status, int fd, const httpx__connect_info_t *info,
+                           const httpx_error_t *err, void *user)
+{
+    httpx__conn_t *c = user;
+    c->connecting = NULL;
+    c->pool->connecting--;
+    if (status == 0) {
+        c->fd = fd;
+        c->info = *info;
+        if (httpx__io_init(&c->io, c->pool->loop, fd, conn_io_cb, c) == 0) {
+            c->io_active = true;
+            c->state = HTTPX__CONN_BUSY;
+            c->user.connected(c, 0, NULL, c->user.user);
+            return;
+        }
+        status = HTTPX_E_NOMEM;
+    }
+    httpx__conn_user_t u = c->user;
+    httpx_error_t e;
+    if (err)
+        e = *err;
+    else
+        e = (httpx_error_t){.code = status, .phase = HTTPX_PHASE_CONNECT, .message = "connect failed"};
+    httpx__conn_close(c);
+    u.connected(NULL, status, &e, u.user);
+}
+
+static httpx__conn_t *conn_new(httpx__pool_t *p, httpx__origin_t *o, const httpx__conn_user_t *user)
+{
+    httpx__conn_t *c = HTTPX__NEW(p->a, httpx__conn_t);
+    if (!c)
+        return NULL;
+    c->fields = httpx__malloc(p->a, p->lim.max_header_count * sizeof *c->fields);
+    if (!c->fields) {
+        httpx__free(p->a, c);
+        return NULL;
+    }
+    c->pool = p;
+    c->origin = o;
+    c->fd = -1;
+    c->state = HTTPX__CONN_CONNECTING;
+    c->user = *user;
+    list_init(&c->idle_link);
+    list_init(&c->lru_link);
+    /* Room for the largest head plus one read's worth of body. */
+    httpx__buf_init(&c->rbuf, p->a, p->lim.max_head_bytes + 64 * 1024 + 1);
+    p->open++;
+    p->connecting++;
+    o->open++;
+    c->connecting = httpx__connect_start(p->loop, p->resolver, o->host, o->port, conn_connected, c);
+    if (!c->connecting) {
+        p->connecting--;
+        httpx__conn_close(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* Give `c` (idle) to `w`: mark busy and hand over. */
+static void conn_take(httpx__conn_t *c, httpx__waiter_t *w, const httpx__conn_user_t *user)
+{
+    httpx__pool_t *p = c->pool;
+    list_del(&c->idle_link);
+    list_del(&c->lru_link);
+    p->idle--;
+    c->state = HTTPX__CONN_BUSY;
+    c->user = *user;
+    w->ready(w, c);
+}
+
+int httpx__pool_acquire(httpx__pool_t *p, const char *origin_key, const char *host, int port,
+                        bool fresh, httpx__waiter_t *w, const httpx__conn_user_t *user)
+{
+    httpx__origin_t *o = origin_get(p, origin_key, host, port);
+    if (!o)
+        return HTTPX_E_NOMEM;
+    w->origin = o;
+    w->queued = false;
+    if (!fresh) {
+        /* LIFO: the most recently used connection is the least likely to be stale. */
+        if (!list_empty(&o->idle)) {
+            conn_take(CONTAINER(o->idle.next, httpx__conn_t, idle_link), w, user);
+            return 1;
+        }
+    }
+    if (p->open >= p->lim.max_connections && !list_empty(&p->idle_lru)) {
+        /* Make room: the least recently used idle connection of any origin goes. */
+        httpx__conn_close(CONTAINER(p->idle_lru.prev, httpx__conn_t, lru_link));
+    }
+    if (p->open < p->lim.max_connections) {
+        httpx__conn_t *c = conn_new(p, o, user);
+        if (!c)
+            return HTTPX_E_NOMEM;
+        w->ready(w, c);
+        return 1;
+    }
+    /* Wait in FIFO order for a slot or a connection released for this origin. */
+    w->queued = true;
+    w->user_copy = *user;
+    list_append(&p->waiters, &w->link);
+    p->waiting++;
+    return 0;
+}
+
+void httpx__pool_cancel_wait(httpx__pool_t *p, httpx__waiter_t *w)
+{
+    if (!w->queued)
+        return;
+    list_del(&w->link);
+    w->queued = false;
+    p->waiting--;
+}
+
+/* A slot or a connection became available: serve the oldest waiter. Returns true
+ * when `idle` (may be NULL) was handed over or closed: it must not be touched then. */
+static bool serve_waiters(httpx__pool_t *p, httpx__conn_t *idle)
+{
+    while (!list_empty(&p->waiters)) {
+        httpx__waiter_t *w = CONTAINER(p->waiters.next, httpx__waiter_t, link);
+        if (idle && idle->origin == w->origin) {
+            httpx__pool_cancel_wait(p, w);
+            conn_take(idle, w, &w->user_copy);
+            return true;
+        }
+        if (idle && p->open >= p->lim.max_connections) {
+            httpx__conn_close(idle); /* re-enters serve_waiters with a free slot */
+            return true;
+        }
+        if (p->open >= p->lim.max_connections)
+            return false;
+        httpx__pool_cancel_wait(p, w);
+        httpx__conn_t *c = conn_new(p, w->origin, &w->user_copy);
+        if (!c) {
+            /* Out of memory: tell the waiter through its connected callback. */
+            httpx_error_t e = {.code = HTTPX_E_NOMEM, .phase = HTTPX_PHASE_POOL, .message = "out of memory"};
+            w->user_copy.connected(NULL, HTTPX_E_NOMEM, &e, w->user_copy.user);
+            continue;
+        }
+        w->ready(w, c);
+        return false;
+    }
+    return false;
+}
+
+void httpx__pool_release(httpx__conn_t *c)
+{
+    httpx__pool_t *p = c->pool;
+    c->requests++;
+    c->state = HTTPX__CONN_IDLE;
+    c->user = (httpx__conn_user_t){0};
+    c->idle_since = httpx_loop_now(p->loop);
+    /* Watch for the server closing the idle connection. */
+    if (httpx_io_set(&c->io, HTTPX_IO_READ) != 0) {
+        httpx__conn_close(c);
+        return;
+    }
+    list_push(&c->origin->idle, &c->idle_link);
+    list_push(&p->idle_lru, &c->lru_link);
+    p->idle++;
+    if (!list_empty(&p->waiters) && serve_waiters(p, c))
+        return;
+    if (p->idle > p->lim.max_keepalive) {
+        httpx__conn_close(CONTAINER(p->idle_lru.prev, httpx__conn_t, lru_link));
+        return;
+    }
+    expiry_rearm(p);
+}
+
+void httpx__conn_close(httpx__conn_t *c)
+{
+    httpx__pool_t *p = c->pool;
+    if (c->state == HTTPX__CONN_IDLE) {
+        list_del(&c->idle_link);
+        list_del(&c->lru_link);
+        p->idle--;
+    }
+    if (c->connecting) {
+        httpx__connect_cancel(c->connecting);
+        c->connecting = NULL;
+        p->connecting--;
+    }
+    if (c->io_active)
+        httpx__io_release(&c->io);
+    if (c->fd >= 0)
+        close(c->fd);
+    httpx__buf_release(&c->rbuf);
+    httpx__free(p->a, c->fields);
+    c->origin->open--;
+    p->open--;
+    httpx__free(p->a, c);
+    serve_waiters(p, NULL);
+    expiry_rearm(p);
+}
+
+int httpx__conn_want(httpx__conn_t *c, int events)
+{
+    if (c->io.events == events)
+        return 0;
+    return httpx_io_set(&c->io, events);
+}
+
+bool httpx__conn_alive(httpx__conn_t *c)
+{
+    char b;
+    ssize_t n = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+static void conn_io_cb(httpx_io_t *io, int events, void *user)
+{
+    httpx__conn_t *c = user;
+    (void)io;
+    if (c->state == HTTPX__CONN_IDLE) {
+        /* An idle connection has nothing to say: EOF, an error or stray bytes all
+         * mean it cannot be reused. */
+        httpx__conn_close(c);
+        return;
+    }
+    if (c->user.io)
+        c->user.io(c, events, c->user.user);
+}
+
+void httpx__pool_stats(const httpx__pool_t *p, httpx__pool_stats_t *s)
+{
+    s->open = p->open;
+    s->idle = p->idle;
+    s->connecting = p->connecting;
+    s->waiting = p->waiting;
+}

@@ -1,0 +1,118 @@
+/* pool/pool.h — connections per origin, limits, LIFO reuse, the wait queue.
+ *
+ * Every open connection holds one slot (max_connections); idle ones also count
+ * against max_keepalive_connections. A request asks for a connection with
+ * httpx__pool_acquire(); it gets one now (an idle one, LIFO, or a new one that
+ * starts connecting) or waits in FIFO order. A slot is returned exactly once, by
+ * httpx__pool_release() (reusable) or httpx__conn_close(); cancelling a waiter just
+ * unlinks it. The pool never scans all connections: origins are hashed, idle lists
+ * are per origin, and one timer tracks the oldest idle connection's expiry.
+ */
+#ifndef HTTPX_POOL_POOL_H
+#define HTTPX_POOL_POOL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "core/buf.h"
+#include "h1/parse.h"
+#include "loop/loop.h"
+#include "net/connect.h"
+
+typedef struct httpx__pool httpx__pool_t;
+typedef struct httpx__origin httpx__origin_t;
+typedef struct httpx__conn httpx__conn_t;
+typedef struct httpx__waiter httpx__waiter_t;
+
+/* Intrusive doubly-linked list node. */
+typedef struct httpx__link {
+    struct httpx__link *prev, *next;
+} httpx__link_t;
+
+typedef enum httpx__conn_state {
+    HTTPX__CONN_CONNECTING,
+    HTTPX__CONN_BUSY,
+    HTTPX__CONN_IDLE
+} httpx__conn_state_t;
+
+/* Callbacks from a connection to whoever uses it (an exchange). */
+typedef struct httpx__conn_user {
+    /* connect finished: status 0 and the conn is BUSY, or an error (the conn is then
+     * already closed and its slot returned). */
+    void (*connected)(httpx__conn_t *c, int status, const httpx_error_t *err, void *user);
+    /* fd readiness while BUSY. */
+    void (*io)(httpx__conn_t *c, int events, void *user);
+    void *user;
+} httpx__conn_user_t;
+
+struct httpx__conn {
+    httpx__pool_t *pool;
+    httpx__origin_t *origin;
+    httpx__conn_state_t state;
+    int fd;
+    httpx_io_t io;
+    bool io_active;
+    httpx__buf_t rbuf;              /* bytes read and not yet parsed */
+    httpx__h1_field_t *fields;      /* parse scratch, max_header_count entries */
+    httpx__link_t idle_link;        /* in origin->idle (LIFO) */
+    httpx__link_t lru_link;         /* in pool->idle_lru (oldest at tail) */
+    uint64_t idle_since;            /* loop ms */
+    uint64_t requests;              /* served so far */
+    httpx__connect_t *connecting;
+    httpx__connect_info_t info;
+    httpx__conn_user_t user;
+};
+
+/* A request waiting for a connection. Embedded in the requester. */
+struct httpx__waiter {
+    httpx__link_t link;
+    httpx__origin_t *origin;
+    bool queued;
+    httpx__conn_user_t user_copy;   /* callbacks for the connection it will get */
+    /* Got a connection: either BUSY (reused) or CONNECTING (new; wait for
+     * user.connected). */
+    void (*ready)(httpx__waiter_t *w, httpx__conn_t *c);
+};
+
+typedef struct httpx__pool_limits {
+    int max_connections;
+    int max_keepalive;
+    uint64_t keepalive_expiry_ms;
+    size_t max_head_bytes;
+    size_t max_header_count;
+} httpx__pool_limits_t;
+
+typedef struct httpx__pool_stats {
+    int open;        /* connections holding a slot */
+    int idle;
+    int connecting;
+    int waiting;     /* requests queued */
+} httpx__pool_stats_t;
+
+int httpx__pool_new(httpx_loop_t *loop, httpx__resolver_t *resolver,
+                    const httpx__pool_limits_t *limits, httpx__pool_t **out);
+/* Close every connection (busy ones included: their users get an io callback with
+ * HTTPX_IO_ERROR first — the engine fails its exchanges before calling this) and free. */
+void httpx__pool_free(httpx__pool_t *p);
+/* Close idle connections only. */
+void httpx__pool_close_idle(httpx__pool_t *p);
+
+/* Ask for a connection to `origin_key` ("http://host:port") at host:port. Calls
+ * w->ready synchronously when one is available now (returns 1), or queues the
+ * waiter (returns 0), or fails (< 0: NOMEM). `fresh` forbids reusing an idle
+ * connection (the stale-connection retry). */
+int httpx__pool_acquire(httpx__pool_t *p, const char *origin_key, const char *host, int port,
+                        bool fresh, httpx__waiter_t *w, const httpx__conn_user_t *user);
+/* Stop waiting (pool timeout or cancel). No-op if not queued. */
+void httpx__pool_cancel_wait(httpx__pool_t *p, httpx__waiter_t *w);
+/* The exchange is done with a BUSY connection that can be reused. */
+void httpx__pool_release(httpx__conn_t *c);
+/* Close a connection in any state and return its slot. */
+void httpx__conn_close(httpx__conn_t *c);
+/* Set the fd interest of a BUSY connection. */
+int httpx__conn_want(httpx__conn_t *c, int events);
+/* True if an idle connection looks alive (no EOF, no unexpected bytes). */
+bool httpx__conn_alive(httpx__conn_t *c);
+
+void httpx__pool_stats(const httpx__pool_t *p, httpx__pool_stats_t *s);
+
+#endif

@@ -1,0 +1,259 @@
+#!/usr/bin/env bash
+# peers.sh start|stop|status DIR - the real servers the integration tests talk to.
+#
+# start  stops whatever an earlier run left in DIR (stale pid files included), then
+#        starts, on free loopback ports:
+#          nginx    static files from DIR/www (127.0.0.1 and, when available, [::1])
+#          httpbin  under gunicorn, 127.0.0.1
+#          raw      tests/peers/rawserver.py, the scripted fault server, 127.0.0.1
+#        waits until each answers, and writes DIR/peers.env (KEY=VALUE lines):
+#          NGINX_PORT HTTPBIN_PORT RAW_PORT NGINX_URL HTTPBIN_URL RAW_URL WWW_DIR
+#          NGINX_URL6 (empty when ::1 is unusable) NGINX_PID HTTPBIN_PID RAW_PID
+#        Each server runs under `timeout` (HTTPX_PEERS_LIFETIME seconds, 1800 by
+#        default); DIR/<name>.pid holds the PID of that wrapper, which is also the
+#        process group of the server.  Logs: DIR/<name>.log, DIR/nginx/error.log.
+# stop   TERM to every server (wrapper and its descendants) named by DIR/*.pid,
+#        KILL after 5 s; removes the pid files and peers.env.  Idempotent.  A pid
+#        is only signalled if its command line mentions DIR (stale pid files).
+# status prints peers.env and whether each PID is alive.
+#
+# Debian's python modules (httpbin, gunicorn) belong to /usr/bin/python3, so it is
+# always called explicitly.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+PY=/usr/bin/python3
+LIFETIME=${HTTPX_PEERS_LIFETIME:-1800}
+NAMES=(nginx httpbin raw)
+
+usage() { echo "usage: $0 start|stop|status DIR" >&2; exit 2; }
+[ $# -eq 2 ] || usage
+cmd=$1
+mkdir -p "$2"
+dir=$(cd "$2" && pwd)
+
+log() { echo "peers: $*"; }
+
+# True when PID is alive and its command line mentions our directory.
+is_ours() {
+  local pid=$1
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  [ -r "/proc/$pid/cmdline" ] || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$dir/"
+}
+
+# All descendants of PID (children first found by parent pid, recursively).
+descendants() {
+  local c
+  for c in $(pgrep -P "$1" 2>/dev/null || true); do
+    echo "$c"
+    descendants "$c"
+  done
+}
+
+stop_all() {
+  local f pid p all=() alive i
+  shopt -s nullglob
+  for f in "$dir"/*.pid; do
+    pid=$(head -n1 "$f" 2>/dev/null || true)
+    if is_ours "$pid"; then
+      # shellcheck disable=SC2207
+      local tree=("$pid" $(descendants "$pid"))
+      kill -TERM "${tree[@]}" 2>/dev/null || true
+      all+=("${tree[@]}")
+      log "stopping $(basename "$f" .pid) (pid $pid)"
+    fi
+    rm -f "$f"
+  done
+  shopt -u nullglob
+  rm -f "$dir/peers.env"
+  [ ${#all[@]} -eq 0 ] && return 0
+  for i in $(seq 50); do
+    alive=()
+    for p in "${all[@]}"; do kill -0 "$p" 2>/dev/null && alive+=("$p"); done
+    [ ${#alive[@]} -eq 0 ] && return 0
+    sleep 0.1
+  done
+  log "killing ${alive[*]} (still alive after 5 s)"
+  kill -KILL "${alive[@]}" 2>/dev/null || true
+  for i in $(seq 20); do
+    alive2=()
+    for p in "${alive[@]}"; do kill -0 "$p" 2>/dev/null && alive2+=("$p"); done
+    [ ${#alive2[@]} -eq 0 ] && return 0
+    sleep 0.1
+  done
+  return 0
+}
+
+fail() {
+  echo "peers: $*" >&2
+  local n
+  for n in "${NAMES[@]}"; do
+    if [ -s "$dir/$n.log" ]; then echo "--- $dir/$n.log (tail)" >&2; tail -n 20 "$dir/$n.log" >&2; fi
+  done
+  if [ -s "$dir/nginx/error.log" ]; then
+    echo "--- $dir/nginx/error.log (tail)" >&2; tail -n 20 "$dir/nginx/error.log" >&2
+  fi
+  stop_all >/dev/null 2>&1 || true
+  exit 1
+}
+
+# Start "$@" under timeout in DIR, output to DIR/NAME.log, pid to DIR/NAME.pid.
+launch() {
+  local name=$1; shift
+  ( cd "$dir" && exec env -u PYTHONPATH -u PYTHONHOME -u PYTHONSTARTUP \
+      timeout -k 5 "$LIFETIME" "$@" ) >"$dir/$name.log" 2>&1 </dev/null &
+  echo $! >"$dir/$name.pid"
+}
+
+make_www() {
+  local www=$dir/www
+  rm -rf "$www"
+  mkdir -p "$www/gzip"
+  printf 'hello from nginx\n' >"$www/small.txt"
+  head -c 1024 /dev/urandom >"$www/1k.bin"
+  head -c 65536 /dev/urandom >"$www/64k.bin"
+  truncate -s 1G "$www/big.bin"
+  local i
+  for i in $(seq 1 200); do
+    printf 'line %03d: the quick brown fox jumps over the lazy dog\n' "$i"
+  done >"$www/gzip/text.txt"
+  cp "$www/small.txt" "$www/gzip/small.txt"
+}
+
+start_all() {
+  stop_all
+  mkdir -p "$dir/nginx" "$dir/run"
+  for n in client_body proxy fastcgi uwsgi scgi; do mkdir -p "$dir/nginx/$n"; done
+  make_www
+
+  # Three distinct free ports on 127.0.0.1; nginx's must also be free on ::1.
+  local ports
+  ports=$("$PY" - <<'EOF'
+import errno, socket
+def v6_ok(port):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    try:
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        s.bind(("::1", port))
+        return 1
+    except OSError as e:
+        return None if e.errno == errno.EADDRINUSE else 0
+    finally:
+        s.close()
+for attempt in range(50):
+    socks = []
+    for _ in range(3):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.bind(("127.0.0.1", 0))
+        socks.append(s)
+    ports = [s.getsockname()[1] for s in socks]
+    v6 = v6_ok(ports[0])
+    for s in socks:
+        s.close()
+    if v6 is not None:
+        break
+print(ports[0], ports[1], ports[2], v6)
+EOF
+  ) || fail "cannot pick free ports"
+  local nginx_port httpbin_port raw_port v6
+  read -r nginx_port httpbin_port raw_port v6 <<<"$ports"
+
+  # nginx: render the template.
+  "$PY" - "$HERE/nginx.conf.in" "$dir/nginx/nginx.conf" "$dir" "$nginx_port" "$v6" "$(id -u)" <<'EOF' \
+    || fail "cannot render nginx.conf"
+import sys
+src, dst, d, port, v6, uid = sys.argv[1:]
+t = open(src).read()
+t = t.replace("@USER_LINE@", "user root;" if uid == "0" else "")
+t = t.replace("@LISTEN6@", "listen [::1]:%s;" % port if v6 == "1" else "")
+t = t.replace("@PORT@", port).replace("@DIR@", d)
+open(dst, "w").write(t)
+EOF
+  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || fail "nginx not installed (make deps)"
+  local nginx_bin
+  nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+  "$nginx_bin" -t -q -p "$dir/nginx/" -e "$dir/nginx/error.log" -c "$dir/nginx/nginx.conf" \
+    >"$dir/nginx.log" 2>&1 || fail "nginx config test failed: $(cat "$dir/nginx.log")"
+  launch nginx "$nginx_bin" -p "$dir/nginx/" -e "$dir/nginx/error.log" -c "$dir/nginx/nginx.conf"
+
+  # httpbin under gunicorn (Debian's python3-httpbin / gunicorn).
+  launch httpbin "$PY" -m gunicorn -b "127.0.0.1:$httpbin_port" -w 2 \
+    --graceful-timeout 2 --pid "$dir/run/httpbin.gunicorn.pid" httpbin:app
+
+  # Scripted fault server.
+  launch raw "$PY" "$HERE/rawserver.py" --port "$raw_port" --port-file "$dir/run/raw.port" \
+    --lifetime "$LIFETIME"
+
+  # Wait (at most 60 s) until each one answers; give up early if one died.
+  "$PY" - "$nginx_port" "$httpbin_port" "$raw_port" "$v6" \
+      "$(cat "$dir/nginx.pid")" "$(cat "$dir/httpbin.pid")" "$(cat "$dir/raw.pid")" <<'EOF' \
+    || fail "peers did not come up"
+import os, sys, time, urllib.request
+np, hp, rp, v6 = sys.argv[1:5]
+pids = dict(zip(("nginx", "httpbin", "raw"), map(int, sys.argv[5:8])))
+checks = [("nginx", "http://127.0.0.1:%s/small.txt" % np, b"hello from nginx"),
+          ("httpbin", "http://127.0.0.1:%s/get" % hp, b'"url"'),
+          ("raw", "http://127.0.0.1:%s/ok" % rp, b"hello")]
+if v6 == "1":
+    checks.append(("nginx", "http://[::1]:%s/small.txt" % np, b"hello from nginx"))
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))   # never a proxy
+end = time.monotonic() + 60
+pending = list(checks)
+while pending:
+    for name, pid in pids.items():
+        try:
+            os.kill(pid, 0)
+            with open("/proc/%d/stat" % pid) as f:
+                if f.read().split(") ", 1)[1].startswith("Z"):
+                    raise ProcessLookupError
+        except (ProcessLookupError, FileNotFoundError):
+            print("peers: %s exited during start" % name, file=sys.stderr)
+            sys.exit(1)
+    for c in list(pending):
+        try:
+            with opener.open(c[1], timeout=2) as r:
+                if r.status == 200 and c[2] in r.read():
+                    pending.remove(c)
+        except Exception:
+            pass
+    if not pending:
+        break
+    if time.monotonic() > end:
+        print("peers: no answer from %s" % ", ".join(c[1] for c in pending), file=sys.stderr)
+        sys.exit(1)
+    time.sleep(0.1)
+EOF
+
+  local url6=""
+  [ "$v6" = 1 ] && url6="http://[::1]:$nginx_port"
+  cat >"$dir/peers.env.tmp" <<EOF
+NGINX_PORT=$nginx_port
+HTTPBIN_PORT=$httpbin_port
+RAW_PORT=$raw_port
+NGINX_URL=http://127.0.0.1:$nginx_port
+NGINX_URL6=$url6
+HTTPBIN_URL=http://127.0.0.1:$httpbin_port
+RAW_URL=http://127.0.0.1:$raw_port
+WWW_DIR=$dir/www
+NGINX_PID=$(cat "$dir/nginx.pid")
+HTTPBIN_PID=$(cat "$dir/httpbin.pid")
+RAW_PID=$(cat "$dir/raw.pid")
+EOF
+  mv "$dir/peers.env.tmp" "$dir/peers.env"
+  log "up: nginx :$nginx_port${url6:+ (and [::1])}, httpbin :$httpbin_port, raw :$raw_port; env in $dir/peers.env"
+}
+
+case "$cmd" in
+  start) start_all ;;
+  stop) stop_all; log "stopped ($dir)" ;;
+  status)
+    [ -f "$dir/peers.env" ] && cat "$dir/peers.env" || echo "no peers.env in $dir"
+    shopt -s nullglob
+    for f in "$dir"/*.pid; do
+      pid=$(head -n1 "$f")
+      if is_ours "$pid"; then echo "$(basename "$f" .pid): $pid running"; else echo "$(basename "$f" .pid): $pid not running"; fi
+    done
+    ;;
+  *) usage ;;
+esac
