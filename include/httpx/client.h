@@ -95,6 +95,17 @@ HTTPX_API int httpx_client_stream(httpx_client_t *c, const char *method, const c
  * Valid until the next call on the client. */
 HTTPX_API const httpx_error_t *httpx_client_last_error(const httpx_client_t *c);
 
+/* A snapshot of the client's connection pool. */
+typedef struct httpx_pool_stats {
+    int open;       /* connections holding a slot (connecting, in use or idle) */
+    int idle;       /* kept alive, ready for reuse */
+    int connecting;
+    int waiting;    /* requests queued for a slot */
+} httpx_pool_stats_t;
+
+/* Fill *s. HTTPX_E_INVAL for NULL arguments. */
+HTTPX_API int httpx_client_pool_stats(const httpx_client_t *c, httpx_pool_stats_t *s);
+
 /* Close every connection; later requests return HTTPX_E_CLOSED. Buffered responses
  * stay valid; open streaming responses become closed. Idempotent. */
 HTTPX_API void httpx_client_close(httpx_client_t *c);

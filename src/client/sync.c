@@ -163,6 +163,16 @@ METHOD_FN(put, "PUT")
 METHOD_FN(patch, "PATCH")
 #undef METHOD_FN
 
+int httpx_client_pool_stats(const httpx_client_t *c, httpx_pool_stats_t *s)
+{
+    if (!c || !s)
+        return HTTPX_E_INVAL;
+    httpx__pool_stats_t ps;
+    httpx__pool_stats(c->eng.pool, &ps);
+    *s = (httpx_pool_stats_t){ps.open, ps.idle, ps.connecting, ps.waiting};
+    return 0;
+}
+
 void httpx_client_close(httpx_client_t *c)
 {
     if (!c || c->closed)

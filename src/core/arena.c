@@ -48,6 +48,8 @@ void httpx__arena_reset(httpx__arena_t *ar)
 
 void *httpx__arena_alloc(httpx__arena_t *ar, size_t n)
 {
+    if (n > SIZE_MAX - 15) /* rounding up would wrap to a tiny size */
+        return NULL;
     n = (n + 15) & ~(size_t)15;
     httpx__arena_block_t *b = ar->head;
     if (!b || b->size - b->used < n) {
@@ -69,6 +71,8 @@ void *httpx__arena_alloc(httpx__arena_t *ar, size_t n)
 
 char *httpx__arena_strndup(httpx__arena_t *ar, const char *s, size_t n)
 {
+    if (n == SIZE_MAX)
+        return NULL;
     char *p = httpx__arena_alloc(ar, n + 1);
     if (!p)
         return NULL;

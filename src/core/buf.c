@@ -23,12 +23,13 @@ void httpx__buf_release(httpx__buf_t *b)
 int httpx__buf_reserve(httpx__buf_t *b, size_t n)
 {
     size_t live = b->len - b->off;
-    if (n > b->max || live + n + 1 > b->max)
+    /* written so nothing wraps even when max is near SIZE_MAX */
+    if (n >= b->max || live > b->max - 1 - n)
         return HTTPX_E_BODY_LIMIT;
-    if (b->alloc && b->len + n + 1 <= b->alloc)
+    if (b->alloc && n < b->alloc - b->len)
         return 0;
     /* Reclaim consumed space first: a queue-like buffer then stays the same size. */
-    if (b->off && live + n + 1 <= b->alloc) {
+    if (b->off && n < b->alloc - live) {
         memmove(b->data, b->data + b->off, live);
         b->off = 0;
         b->len = live;

@@ -85,7 +85,9 @@ int httpx__err_from_errno(int err, httpx_phase_t phase)
     case ECONNREFUSED:
         return HTTPX_E_REFUSED;
     case ETIMEDOUT:
-        return phase == HTTPX_PHASE_CONNECT ? HTTPX_E_CONNECT_TIMEOUT
+        /* the connect timeout covers DNS and the TLS handshake too, as in HTTPX */
+        return phase == HTTPX_PHASE_CONNECT || phase == HTTPX_PHASE_DNS || phase == HTTPX_PHASE_TLS
+                   ? HTTPX_E_CONNECT_TIMEOUT
                : phase == HTTPX_PHASE_WRITE ? HTTPX_E_WRITE_TIMEOUT
                                             : HTTPX_E_READ_TIMEOUT;
     case EMFILE:

@@ -1,4 +1,5 @@
 /* core/mem.c — the default allocator and string copies. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/mem.h"
@@ -28,6 +29,8 @@ const httpx_allocator_t *httpx_default_allocator(void)
 
 char *httpx__strndup(const httpx_allocator_t *a, const char *s, size_t n)
 {
+    if (n == SIZE_MAX) /* n + 1 would wrap */
+        return NULL;
     char *p = httpx__malloc(a, n + 1);
     if (!p)
         return NULL;

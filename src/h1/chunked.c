@@ -53,6 +53,9 @@ static int ch_size_byte(httpx__h1_body_t *b, unsigned char c, httpx_error_t *err
             b->state = HTTPX__H1_B_EXT_NAME_BWS;
             return 0;
         }
+        if (c == '\r')
+            return httpx__err(err, HTTPX_E_REMOTE_PROTOCOL, CH_PHASE,
+                              "whitespace at the end of a chunk size line");
         return ch_fail(err, c, where);
     case HTTPX__H1_B_EXT_NAME_BWS:
         if (ws)
@@ -209,10 +212,8 @@ int httpx__h1_chunked_feed(httpx__h1_body_t *b, const char *in, size_t len, size
                 i++;
                 break;
             }
-            if (tstart == SIZE_MAX)
-                tstart = i;
-            b->state = HTTPX__H1_B_TRAILER_LINE;
-            /* fall through */
+            b->state = HTTPX__H1_B_TRAILER_LINE; /* same byte, next round */
+            break;
         case HTTPX__H1_B_TRAILER_LINE:
         case HTTPX__H1_B_TRAILER_CR:
             if (tstart == SIZE_MAX)

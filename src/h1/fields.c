@@ -27,9 +27,17 @@ static int fields_line(const char *p, size_t n, httpx__h1_field_t *f, httpx_phas
         return httpx__err(err, HTTPX_E_REMOTE_PROTOCOL, phase, "field line \"%.*s\" has no colon",
                           (int)(n > 40 ? 40 : n), p);
     if (p[i] != ':') {
-        if (p[i] == ' ' || p[i] == '\t')
+        if (p[i] == ' ' || p[i] == '\t') {
+            size_t w = i;
+            while (w < n && (p[w] == ' ' || p[w] == '\t'))
+                w++;
+            if (w < n && p[w] == ':')
+                return httpx__err(err, HTTPX_E_REMOTE_PROTOCOL, phase,
+                                  "whitespace between field name \"%.*s\" and colon", (int)i, p);
             return httpx__err(err, HTTPX_E_REMOTE_PROTOCOL, phase,
-                              "whitespace between field name \"%.*s\" and colon", (int)i, p);
+                              "field line \"%.*s\" has no colon after its name",
+                              (int)(n > 40 ? 40 : n), p);
+        }
         return httpx__err(err, HTTPX_E_REMOTE_PROTOCOL, phase,
                           "invalid character %s in field name", fields_byte((unsigned char)p[i], b));
     }

@@ -36,7 +36,8 @@ static int frame_cl_elem(httpx__slice_t e, void *ctx, httpx_error_t *err)
 {
     struct frame_cl *cl = ctx;
     if (e.len == 0)
-        return httpx__err(err, HTTPX_E_REMOTE_PROTOCOL, FRAME_PHASE, "empty Content-Length");
+        return httpx__err(err, HTTPX_E_REMOTE_PROTOCOL, FRAME_PHASE,
+                          "empty value in Content-Length");
     uint64_t v = 0;
     for (size_t i = 0; i < e.len; i++) {
         unsigned d = (unsigned)(unsigned char)e.ptr[i] - '0';
@@ -46,7 +47,7 @@ static int frame_cl_elem(httpx__slice_t e, void *ctx, httpx_error_t *err)
                               e.ptr);
         if (v > (UINT64_MAX - d) / 10)
             return httpx__err(err, HTTPX_E_REMOTE_PROTOCOL, FRAME_PHASE,
-                              "Content-Length overflows 64 bits");
+                              "value of Content-Length overflows 64 bits");
         v = v * 10 + d;
     }
     if (cl->seen && cl->value != v)
@@ -95,6 +96,7 @@ struct frame_conn {
 static int frame_conn_elem(httpx__slice_t e, void *ctx, httpx_error_t *err)
 {
     struct frame_conn *c = ctx;
+    (void)err;
     if (httpx__slice_ieq_cstr(e, "close"))
         c->close = true;
     else if (httpx__slice_ieq_cstr(e, "keep-alive"))
@@ -154,7 +156,7 @@ int httpx__h1_framing(httpx__h1_head_t *head, const char *request_method, httpx_
     /* RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 message means faulty framing. */
     if (has_te && head->minor_version == 0)
         return httpx__err(err, HTTPX_E_REMOTE_PROTOCOL, FRAME_PHASE,
-                          "Transfer-Encoding in an HTTP/1.0 response");
+                          "an HTTP/1.0 response with Transfer-Encoding");
 
     head->content_length = cl.value; /* also kept for HEAD and 304: it is metadata there */
     if (frame_no_content(head->status, request_method))

@@ -34,11 +34,18 @@ dir=$(cd "$2" && pwd)
 
 log() { echo "peers: $*"; }
 
+# True when PID exists and is not a zombie.
+proc_alive() {
+  local st
+  st=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null) || return 1
+  [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+
 # True when PID is alive and its command line mentions our directory.
 is_ours() {
   local pid=$1
   [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  [ -r "/proc/$pid/cmdline" ] || return 1
+  proc_alive "$pid" || return 1
   tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$dir/"
 }
 
@@ -51,16 +58,34 @@ descendants() {
   done
 }
 
+# The processes to signal for one pid file.  `timeout` puts itself and the server
+# in a process group whose id is the wrapper's PID:
+#  - wrapper alive and ours: the group plus the wrapper's descendants;
+#  - wrapper alive but not ours (PID reused after a crash): nothing;
+#  - wrapper gone: whatever is left in its group (orphaned workers after a crash;
+#    Linux does not hand out a PID still in use as a group id, so they are ours).
+server_tree() {
+  local pid=$1
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 0
+  if proc_alive "$pid"; then
+    is_ours "$pid" || return 0
+    { echo "$pid"; descendants "$pid"; pgrep -g "$pid" 2>/dev/null || true; } | sort -un
+  else
+    pgrep -g "$pid" 2>/dev/null || true
+  fi
+}
+
 stop_all() {
-  local f pid p all=() alive i
+  local f pid p all=() alive alive2 i tree
   shopt -s nullglob
   for f in "$dir"/*.pid; do
     pid=$(head -n1 "$f" 2>/dev/null || true)
-    if is_ours "$pid"; then
-      # shellcheck disable=SC2207
-      local tree=("$pid" $(descendants "$pid"))
-      kill -TERM "${tree[@]}" 2>/dev/null || true
-      all+=("${tree[@]}")
+    tree=$(server_tree "$pid")
+    if [ -n "$tree" ]; then
+      # shellcheck disable=SC2086
+      kill -TERM $tree 2>/dev/null || true
+      # shellcheck disable=SC2206
+      all+=($tree)
       log "stopping $(basename "$f" .pid) (pid $pid)"
     fi
     rm -f "$f"
@@ -70,7 +95,7 @@ stop_all() {
   [ ${#all[@]} -eq 0 ] && return 0
   for i in $(seq 50); do
     alive=()
-    for p in "${all[@]}"; do kill -0 "$p" 2>/dev/null && alive+=("$p"); done
+    for p in "${all[@]}"; do proc_alive "$p" && alive+=("$p"); done
     [ ${#alive[@]} -eq 0 ] && return 0
     sleep 0.1
   done
@@ -78,7 +103,7 @@ stop_all() {
   kill -KILL "${alive[@]}" 2>/dev/null || true
   for i in $(seq 20); do
     alive2=()
-    for p in "${alive[@]}"; do kill -0 "$p" 2>/dev/null && alive2+=("$p"); done
+    for p in "${alive[@]}"; do proc_alive "$p" && alive2+=("$p"); done
     [ ${#alive2[@]} -eq 0 ] && return 0
     sleep 0.1
   done
@@ -123,6 +148,7 @@ make_www() {
 
 start_all() {
   stop_all
+  rm -rf "$dir/run"
   mkdir -p "$dir/nginx" "$dir/run"
   for n in client_body proxy fastcgi uwsgi scgi; do mkdir -p "$dir/nginx/$n"; done
   make_www
@@ -179,7 +205,7 @@ EOF
 
   # httpbin under gunicorn (Debian's python3-httpbin / gunicorn).
   launch httpbin "$PY" -m gunicorn -b "127.0.0.1:$httpbin_port" -w 2 \
-    --graceful-timeout 2 --pid "$dir/run/httpbin.gunicorn.pid" httpbin:app
+    --graceful-timeout 2 --worker-tmp-dir "$dir/run" httpbin:app
 
   # Scripted fault server.
   launch raw "$PY" "$HERE/rawserver.py" --port "$raw_port" --port-file "$dir/run/raw.port" \

@@ -413,6 +413,8 @@ static void test_case_file(void **state)
                     whole.msgs.p ? whole.msgs.p : "");
         fail();
     }
+    if (getenv("HTTPX_TEST_VERBOSE") && whole.msgs.len)
+        print_message("%s: %s", c->name, whole.msgs.p);
 
     /* one byte per read */
     size_t *cuts = malloc((n + 1) * sizeof *cuts);

@@ -1,0 +1,112 @@
+/* peers.h - where the integration tests find their real servers, plus two
+ * resource probes.  Header-only; include it from a *_test.c file.
+ *
+ * tests/peers/peers.sh (a CTest fixture) starts nginx, httpbin and the scripted
+ * raw server on loopback and writes KEY=VALUE lines to a file whose path CTest
+ * passes in HTTPX_PEERS_ENV.  peers_load() reads it:
+ *
+ *   peers_t p;
+ *   if (peers_load(&p) != 0) return 1;      // or skip()
+ *   snprintf(url, sizeof url, "%s/small.txt", p.nginx);
+ *
+ * nginx   static files from www (small.txt, 1k.bin, 64k.bin, big.bin = 1 GiB of
+ *         zeros, gzip/text.txt served gzip-compressed), /null answers 204 to any
+ *         method; also on [::1] when nginx6[0] != '\0'
+ * httpbin httpbin.org's API under gunicorn
+ * raw     tests/peers/rawserver.py: scripted faults chosen by path (table at the
+ *         top of that file)
+ */
+#ifndef HTTPX_TESTS_PEERS_H
+#define HTTPX_TESTS_PEERS_H
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+  char nginx[128];   /* "http://127.0.0.1:PORT", no trailing slash */
+  char httpbin[128];
+  char raw[128];
+  char www[512];     /* nginx's document root (files to compare against) */
+  char nginx6[128];  /* "http://[::1]:PORT", or "" when IPv6 loopback is unusable */
+} peers_t;
+
+static inline int peers_copy_(char *dst, size_t cap, const char *val) {
+  size_t n = strlen(val);
+  if (n >= cap) return -1;
+  memcpy(dst, val, n + 1);
+  return 0;
+}
+
+/* Fill *p from the file named by HTTPX_PEERS_ENV.  Returns 0, or -1 after
+ * printing why to stderr (variable unset, file missing, key missing). */
+static inline int peers_load(peers_t *p) {
+  const char *path = getenv("HTTPX_PEERS_ENV");
+  char line[1024];
+  FILE *f;
+  int bad = 0;
+
+  memset(p, 0, sizeof *p);
+  if (path == NULL || *path == '\0') {
+    fprintf(stderr, "peers: HTTPX_PEERS_ENV is not set (run through ctest, or "
+                    "tests/peers/peers.sh start DIR and export HTTPX_PEERS_ENV=DIR/peers.env)\n");
+    return -1;
+  }
+  f = fopen(path, "r");
+  if (f == NULL) {
+    fprintf(stderr, "peers: cannot open %s (are the peers started?)\n", path);
+    return -1;
+  }
+  while (fgets(line, sizeof line, f) != NULL) {
+    char *eq = strchr(line, '=');
+    char *val;
+    size_t n;
+    if (eq == NULL) continue;
+    *eq = '\0';
+    val = eq + 1;
+    n = strlen(val);
+    while (n > 0 && (val[n - 1] == '\n' || val[n - 1] == '\r')) val[--n] = '\0';
+    if (strcmp(line, "NGINX_URL") == 0) bad |= peers_copy_(p->nginx, sizeof p->nginx, val);
+    else if (strcmp(line, "NGINX_URL6") == 0) bad |= peers_copy_(p->nginx6, sizeof p->nginx6, val);
+    else if (strcmp(line, "HTTPBIN_URL") == 0) bad |= peers_copy_(p->httpbin, sizeof p->httpbin, val);
+    else if (strcmp(line, "RAW_URL") == 0) bad |= peers_copy_(p->raw, sizeof p->raw, val);
+    else if (strcmp(line, "WWW_DIR") == 0) bad |= peers_copy_(p->www, sizeof p->www, val);
+  }
+  fclose(f);
+  if (bad || !p->nginx[0] || !p->httpbin[0] || !p->raw[0] || !p->www[0]) {
+    fprintf(stderr, "peers: %s lacks NGINX_URL, HTTPBIN_URL, RAW_URL or WWW_DIR\n", path);
+    return -1;
+  }
+  return 0;
+}
+
+/* Peak resident set size of this process in KiB (VmHWM), or -1. */
+static inline long peers_rss_kib(void) {
+  FILE *f = fopen("/proc/self/status", "r");
+  char line[256];
+  long kib = -1;
+  if (f == NULL) return -1;
+  while (fgets(line, sizeof line, f) != NULL) {
+    if (strncmp(line, "VmHWM:", 6) == 0) {
+      kib = strtol(line + 6, NULL, 10);
+      break;
+    }
+  }
+  fclose(f);
+  return kib;
+}
+
+/* Number of open file descriptors of this process, or -1. */
+static inline int peers_fd_count(void) {
+  DIR *d = opendir("/proc/self/fd");
+  struct dirent *e;
+  int n = 0;
+  if (d == NULL) return -1;
+  while ((e = readdir(d)) != NULL)
+    if (e->d_name[0] != '.') n++;
+  closedir(d);
+  return n - 1; /* the descriptor opendir() itself holds */
+}
+
+#endif /* HTTPX_TESTS_PEERS_H */

@@ -1,0 +1,835 @@
+/* net_test.c — the c-ares resolver and Happy Eyeballs connect.
+ *
+ * Sandbox rule: no DNS query may leave loopback. Every resolver made here is
+ * pointed, before its first lookup, at 127.0.0.1: either at a closed port (a dead
+ * server) or at the tiny fake DNS server below, which runs on the test's own loop. */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core/clock.h"
+#include "httpx/error.h"
+#include "httpx/loop.h"
+#include "loop/loop.h"
+#include "net/connect.h"
+#include "net/resolver.h"
+
+/* ---- helpers --------------------------------------------------------------- */
+
+static void run_until(httpx_loop_t *loop, const bool *flag, uint64_t max_ms)
+{
+    uint64_t t0 = httpx__clock_ms();
+    while (!*flag && httpx__clock_ms() - t0 < max_ms)
+        assert_int_equal(httpx_loop_run_once(loop, 50), 0);
+}
+
+static void run_for(httpx_loop_t *loop, uint64_t ms)
+{
+    uint64_t t0 = httpx__clock_ms();
+    while (httpx__clock_ms() - t0 < ms)
+        assert_int_equal(httpx_loop_run_once(loop, (int64_t)(ms - (httpx__clock_ms() - t0))), 0);
+}
+
+static int count_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    assert_non_null(d);
+    int n = 0;
+    while (readdir(d))
+        n++;
+    closedir(d);
+    return n;
+}
+
+/* A loopback port nothing listens on (TCP or UDP), for family `fam`. */
+static int closed_port(int fam, int type)
+{
+    int fd = socket(fam, type, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    socklen_t len;
+    if (fam == AF_INET6) {
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+        s6->sin6_family = AF_INET6;
+        s6->sin6_addr = in6addr_loopback;
+        len = sizeof *s6;
+    } else {
+        struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+        s4->sin_family = AF_INET;
+        s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        len = sizeof *s4;
+    }
+    assert_int_equal(bind(fd, (struct sockaddr *)&ss, len), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&ss, &len), 0);
+    close(fd);
+    return ntohs(fam == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                 : ((struct sockaddr_in *)&ss)->sin_port);
+}
+
+/* Listen on loopback; *port gets the port (0: any). */
+static int listen_on(int fam, int *port, int backlog)
+{
+    int fd = socket(fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(fd >= 0);
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    socklen_t len;
+    if (fam == AF_INET6) {
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+        s6->sin6_family = AF_INET6;
+        s6->sin6_addr = in6addr_loopback;
+        s6->sin6_port = htons((uint16_t)*port);
+        len = sizeof *s6;
+    } else {
+        struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+        s4->sin_family = AF_INET;
+        s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        s4->sin_port = htons((uint16_t)*port);
+        len = sizeof *s4;
+    }
+    if (bind(fd, (struct sockaddr *)&ss, len) != 0) {
+        close(fd);
+        return -1;
+    }
+    assert_int_equal(listen(fd, backlog), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&ss, &len), 0);
+    *port = ntohs(fam == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                  : ((struct sockaddr_in *)&ss)->sin_port);
+    return fd;
+}
+
+static void addr_str(const httpx__addr_t *a, char *buf, size_t n, int *port)
+{
+    if (a->family == AF_INET6) {
+        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&a->sa;
+        inet_ntop(AF_INET6, &s6->sin6_addr, buf, (socklen_t)n);
+        *port = ntohs(s6->sin6_port);
+    } else {
+        const struct sockaddr_in *s4 = (const struct sockaddr_in *)&a->sa;
+        inet_ntop(AF_INET, &s4->sin_addr, buf, (socklen_t)n);
+        *port = ntohs(s4->sin_port);
+    }
+}
+
+/* ---- a fake DNS server on 127.0.0.1 (UDP), driven by the same loop ---------- */
+
+typedef struct dns_rec {
+    const char *name;
+    const char *a[3];    /* IPv4 answers */
+    const char *aaaa[3]; /* IPv6 answers */
+    uint32_t ttl;
+} dns_rec_t;
+
+typedef struct dns_srv {
+    int fd, port;
+    httpx_io_t io;
+    int queries;
+    bool silent;
+    const dns_rec_t *recs;
+    size_t nrecs;
+} dns_srv_t;
+
+static const dns_rec_t dns_table[] = {
+    {"cached.test", {"127.0.0.5"}, {NULL}, 300},
+    {"zero.test", {"127.0.0.6"}, {NULL}, 0},
+    {"both.test", {"127.0.0.1", "127.0.0.2"}, {"::1"}, 300},
+    {"a.test", {"127.0.0.7"}, {NULL}, 300},
+    {"b.test", {"127.0.0.8"}, {NULL}, 300},
+};
+
+static void dns_put16(uint8_t *p, unsigned v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static void dns_io_cb(httpx_io_t *io, int events, void *user)
+{
+    dns_srv_t *s = user;
+    (void)io, (void)events;
+    uint8_t q[512], r[1024];
+    struct sockaddr_storage from;
+    socklen_t flen = sizeof from;
+    ssize_t n = recvfrom(s->fd, q, sizeof q, 0, (struct sockaddr *)&from, &flen);
+    if (n < 12)
+        return;
+    s->queries++;
+    if (s->silent)
+        return;
+    /* Question: labels, then type and class. */
+    char name[256];
+    size_t off = 12, nl = 0;
+    while (off < (size_t)n && q[off]) {
+        size_t l = q[off++];
+        if (off + l > (size_t)n || nl + l + 1 >= sizeof name)
+            return;
+        if (nl)
+            name[nl++] = '.';
+        memcpy(name + nl, q + off, l);
+        nl += l;
+        off += l;
+    }
+    name[nl] = '\0';
+    off++;
+    if (off + 4 > (size_t)n)
+        return;
+    unsigned qtype = (unsigned)(q[off] << 8 | q[off + 1]);
+    off += 4;
+    const dns_rec_t *rec = NULL;
+    for (size_t i = 0; i < s->nrecs; i++)
+        if (strcasecmp(s->recs[i].name, name) == 0)
+            rec = &s->recs[i];
+    memcpy(r, q, off);
+    dns_put16(r + 2, rec ? 0x8180 : 0x8183); /* response, RD, RA; NXDOMAIN if unknown */
+    dns_put16(r + 4, 1);
+    dns_put16(r + 8, 0);
+    dns_put16(r + 10, 0);
+    size_t w = off;
+    unsigned an = 0;
+    if (rec) {
+        const char *const *list = qtype == 28 ? rec->aaaa : qtype == 1 ? rec->a : NULL;
+        for (int i = 0; list && i < 3 && list[i]; i++) {
+            uint8_t buf[16];
+            int fam = qtype == 28 ? AF_INET6 : AF_INET;
+            size_t len = fam == AF_INET6 ? 16 : 4;
+            assert_int_equal(inet_pton(fam, list[i], buf), 1);
+            dns_put16(r + w, 0xC00C); /* pointer to the question's name */
+            dns_put16(r + w + 2, qtype);
+            dns_put16(r + w + 4, 1);
+            r[w + 6] = (uint8_t)(rec->ttl >> 24);
+            r[w + 7] = (uint8_t)(rec->ttl >> 16);
+            r[w + 8] = (uint8_t)(rec->ttl >> 8);
+            r[w + 9] = (uint8_t)rec->ttl;
+            dns_put16(r + w + 10, (unsigned)len);
+            memcpy(r + w + 12, buf, len);
+            w += 12 + len;
+            an++;
+        }
+    }
+    dns_put16(r + 6, an);
+    sendto(s->fd, r, w, 0, (struct sockaddr *)&from, flen);
+}
+
+static void dns_start(dns_srv_t *s, httpx_loop_t *loop)
+{
+    memset(s, 0, sizeof *s);
+    s->recs = dns_table;
+    s->nrecs = sizeof dns_table / sizeof dns_table[0];
+    s->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    assert_true(s->fd >= 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof sa;
+    assert_int_equal(bind(s->fd, (struct sockaddr *)&sa, len), 0);
+    assert_int_equal(getsockname(s->fd, (struct sockaddr *)&sa, &len), 0);
+    s->port = ntohs(sa.sin_port);
+    assert_int_equal(httpx__io_init(&s->io, loop, s->fd, dns_io_cb, s), 0);
+    assert_int_equal(httpx_io_set(&s->io, HTTPX_IO_READ), 0);
+}
+
+static void dns_stop(dns_srv_t *s)
+{
+    httpx__io_release(&s->io);
+    close(s->fd);
+}
+
+/* A resolver that only ever talks to 127.0.0.1:port. */
+static httpx__resolver_t *resolver_at(httpx_loop_t *loop, double ttl_max, int port)
+{
+    httpx__resolver_t *r;
+    assert_int_equal(httpx__resolver_new(loop, ttl_max, &r), 0);
+    char csv[64];
+    snprintf(csv, sizeof csv, "127.0.0.1:%d", port);
+    assert_int_equal(httpx__resolver_set_servers(r, csv), 0);
+    return r;
+}
+
+/* ---- resolver tests ------------------------------------------------------- */
+
+typedef struct res {
+    bool done;
+    int calls;
+    int status;
+    size_t n;
+    httpx__addr_t addrs[8];
+    char msg[256];
+    httpx__resolve_t *cancel_other; /* cancelled from this callback */
+    httpx__resolve_t *self;         /* cancelled from its own callback (no-op) */
+    httpx__resolver_t *free_resolver;
+} res_t;
+
+static void res_cb(int status, const httpx__addr_t *addrs, size_t n, const httpx_error_t *err,
+                   void *user)
+{
+    res_t *r = user;
+    r->done = true;
+    r->calls++;
+    r->status = status;
+    r->n = n < 8 ? n : 8;
+    if (status == 0) {
+        assert_non_null(addrs);
+        assert_true(n >= 1);
+        memcpy(r->addrs, addrs, r->n * sizeof *addrs);
+    } else {
+        assert_non_null(err);
+        assert_int_equal(err->code, status);
+        snprintf(r->msg, sizeof r->msg, "%s", err->message);
+    }
+    if (r->cancel_other)
+        httpx__resolve_cancel(r->cancel_other);
+    if (r->self)
+        httpx__resolve_cancel(r->self);
+    if (r->free_resolver)
+        httpx__resolver_free(r->free_resolver);
+}
+
+static void test_resolve_localhost(void **state)
+{
+    (void)state;
+    httpx_loop_t *loop = httpx_loop_new(NULL);
+    httpx__resolver_t *rv = resolver_at(loop, 0, closed_port(AF_INET, SOCK_DGRAM));
+    res_t r = {0};
+    httpx__resolve_t *q = httpx__resolve(rv, "localhost", 8080, res_cb, &r);
+    assert_non_null(q);
+    assert_false(r.done); /* never synchronous, even from the hosts file */
+    run_until(loop, &r.done, 5000);
+    assert_int_equal(r.status, 0);
+    assert_true(r.n >= 1);
+    for (size_t i = 0; i < r.n; i++) {
+        char ip[64];
+        int port;
+        addr_str(&r.addrs[i], ip, sizeof ip, &port);
+        assert_int_equal(port, 8080);
+        assert_true(strcmp(ip, "127.0.0.1") == 0 || strcmp(ip, "::1") == 0);
+    }
+    /* Again: from the cache (hosts answers are cached with the cap). */
+    res_t r2 = {0};
+    assert_non_null(httpx__resolve(rv, "LOCALHOST", 1, res_cb, &r2));
+    assert_false(r2.done);
+    run_until(loop, &r2.done, 5000);
+    assert_int_equal(r2.status, 0);
+    assert_int_equal(r2.n, r.n);
+    httpx__resolver_free(rv);
+    assert_int_equal(httpx_loop_run(loop), 0); /* nothing left behind */
+    assert_int_equal(httpx_loop_free(loop), 0);
+}
+
+static void test_resolve_literals(void **state)
+{
+    (void)state;
+    httpx_loop_t *loop = httpx_loop_new(NULL);
+    httpx__resolver_t *rv = resolver_at(loop, 0, closed_port(AF_INET, SOCK_DGRAM));
+    res_t r4 = {0}, r6 = {0}, rbad = {0}, rport = {0};
+    assert_non_null(httpx__resolve(rv, "192.0.2.1", 443, res_cb, &r4)); /* never contacted */
+    assert_non_null(httpx__resolve(rv, "::1", 8443, res_cb, &r6));
+    assert_non_null(httpx__resolve(rv, "", 80, res_cb, &rbad));
+    assert_non_null(httpx__resolve(rv, "127.0.0.1", 70000, res_cb, &rport));
+    assert_false(r4.done || r6.done || rbad.done || rport.done);
+    assert_int_equal(httpx_loop_run(loop), 0);
+    char ip[64];
+    int port;
+    assert_int_equal(r4.status, 0);
+    assert_int_equal(r4.n, 1);
+    assert_int_equal(r4.addrs[0].family, AF_INET);
+    assert_int_equal(r4.addrs[0].len, sizeof(struct sockaddr_in));
+    addr_str(&r4.addrs[0], ip, sizeof ip, &port);
+    assert_string_equal(ip, "192.0.2.1");
+    assert_int_equal(port, 443);
+    assert_int_equal(r6.status, 0);
+    assert_int_equal(r6.n, 1);
+    assert_int_equal(r6.addrs[0].family, AF_INET6);
+    addr_str(&r6.addrs[0], ip, sizeof ip, &port);
+    assert_string_equal(ip, "::1");
+    assert_int_equal(port, 8443);
+    assert_int_equal(rbad.status, HTTPX_E_DNS);
+    assert_int_equal(rport.status, HTTPX_E_INVAL);
+    httpx__resolver_free(rv);
+    assert_int_equal(httpx_loop_free(loop), 0);
+}
+
+static void test_resolve_cache(void **state)
+{
+    (void)state;
+    httpx_loop_t *loop = httpx_loop_new(NULL);
+    dns_srv_t dns;
+    dns_start(&dns, loop);
+    httpx__resolver_t *rv = resolver_at(loop, 0, dns.port);
+
+    res_t r = {0};
+    assert_non_null(httpx__resolve(rv, "cached.test", 80, res_cb, &r));
+    run_until(loop, &r.done, 5000);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(r.n, 1);
+    char ip[64];
+    int port;
+    addr_str(&r.addrs[0], ip, sizeof ip, &port);
+    assert_string_equal(ip, "127.0.0.5");
+    assert_int_equal(port, 80);
+    int asked = dns.queries;
+    assert_true(asked >= 1);
+
+    res_t r2 = {0};
+    assert_non_null(httpx__resolve(rv, "cached.test", 81, res_cb, &r2));
+    assert_false(r2.done);
+    run_until(loop, &r2.done, 5000);
+    assert_int_equal(r2.status, 0);
+    addr_str(&r2.addrs[0], ip, sizeof ip, &port);
+    assert_string_equal(ip, "127.0.0.5");
+    assert_int_equal(port, 81); /* cached without a port; filled per query */
+    assert_int_equal(dns.queries, asked); /* the cache answered */
+
+    httpx__resolver_flush(rv);
+    res_t r3 = {0};
+    assert_non_null(httpx__resolve(rv, "cached.test", 80, res_cb, &r3));
+    run_until(loop, &r3.done, 5000);
+    assert_int_equal(r3.status, 0);
+    assert_true(dns.queries > asked);
+
+    /* TTL 0 is not cached. */
+    res_t z1 = {0}, z2 = {0};
+    assert_non_null(httpx__resolve(rv, "zero.test", 80, res_cb, &z1));
+    run_until(loop, &z1.done, 5000);
+    assert_int_equal(z1.status, 0);
+    asked = dns.queries;
+    assert_non_null(httpx__resolve(rv, "zero.test", 80, res_cb, &z2));
+    run_until(loop, &z2.done, 5000);
+    assert_int_equal(z2.status, 0);
+    assert_true(dns.queries > asked);
+
+    httpx__resolver_free(rv);
+    dns_stop(&dns);
+    assert_int_equal(httpx_loop_run(loop), 0);
+    assert_int_equal(httpx_loop_free(loop), 0);
+}
+
+static void test_resolve_ttl_cap_and_no_cache(void **state)
+{
+    (void)state;
+    httpx_loop_t *loop = httpx_loop_new(NULL);
+    dns_srv_t dns;
+    dns_start(&dns, loop);
+    httpx__resolver_t *capped = resolver_at(loop, 0.1, dns.port);
+    httpx__resolver_t *nocache = resolver_at(loop, -1, dns.port);
+
+    res_t a = {0}, b = {0}, c = {0};
+    assert_non_null(httpx__resolve(capped, "cached.test", 80, res_cb, &a));
+    run_until(loop, &a.done, 5000);
+    int asked = dns.queries;
+    run_for(loop, 150); /* past the 100 ms cap, well inside the 300 s TTL */
+    assert_non_null(httpx__resolve(capped, "cached.test", 80, res_cb, &b));
+    run_until(loop, &b.done, 5000);
+    assert_int_equal(b.status, 0);
+    assert_true(dns.queries > asked);
+
+    res_t d = {0};
+    assert_non_null(httpx__resolve(nocache, "cached.test", 80, res_cb, &c));
+    run_until(loop, &c.done, 5000);
+    asked = dns.queries;
+    assert_non_null(httpx__resolve(nocache, "cached.test", 80, res_cb, &d));
+    run_until(loop, &d.done, 5000);
+    assert_int_equal(d.status, 0);
+    assert_true(dns.queries > asked);
+
+    httpx__resolver_free(capped);
+    httpx__resolver_free(nocache);
+    dns_stop(&dns);
+    assert_int_equal(httpx_loop_free(loop), 0);
+}
+
+static void test_resolve_order(void **state)
+{
+    (void)state;
+    httpx_loop_t *loop = httpx_loop_new(NULL);
+    dns_srv_t dns;
+    dns_start(&dns, loop);
+    httpx__resolver_t *rv = resolver_at(loop, 0, dns.port);
+    res_t r = {0};
+    assert_non_null(httpx__resolve(rv, "both.test", 443, res_cb, &r));
+    run_until(loop, &r.done, 5000);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(r.n, 3);
+    /* RFC 8305: IPv6 first, then alternate. */
+    assert_int_equal(r.addrs[0].family, AF_INET6);
+    assert_int_equal(r.addrs[1].family, AF_INET);
+    assert_int_equal(r.addrs[2].family, AF_INET);
+    char ip[64];
+    int port;
+    addr_str(&r.addrs[0], ip, sizeof ip, &port);
+    assert_string_equal(ip, "::1");
+    assert_int_equal(port, 443);
+    httpx__resolver_free(rv);
+    dns_stop(&dns);
+    assert_int_equal(httpx_loop_free(loop), 0);
+}
+
+static void test_resolve_dead_server(void **state)
+{
+    (void)state;
+    httpx_loop_t *loop = httpx_loop_new(NULL);
+    httpx__resolver_t *rv = resolver_at(loop, 0, closed_port(AF_INET, SOCK_DGRAM));
+    res_t r = {0};
+    uint64_t t0 = httpx__clock_ms();
+    assert_non_null(httpx__resolve(rv, "nosuch.test", 80, res_cb, &r));
+    run_until(loop, &r.done, 15000);
+    assert_true(r.done);
+    assert_true(httpx__clock_ms() - t0 < 10000);
+    assert_int_equal(r.status, HTTPX_E_DNS);
+    assert_non_null(strstr(r.msg, "nosuch.test"));
+    httpx__resolver_free(rv);
+    assert_int_equal(httpx_loop_run(loop), 0);
+    assert_int_equal(httpx_loop_free(loop), 0);
+}
+
+static void test_resolve_cancel(void **state)
+{
+    (void)state;
+    httpx_loop_t *loop = httpx_loop_new(NULL);
+    dns_srv_t dns;
+    dns_start(&dns, loop);
+    httpx__resolver_t *rv = resolver_at(loop, 0, dns.port);
+
+    /* Before delivery: a literal, a cache miss going to DNS. */
+    res_t lit = {0}, net = {0};
+    httpx__resolve_t *q1 = httpx__resolve(rv, "127.0.0.1", 80, res_cb, &lit);
+    httpx__resolve_t *q2 = httpx__resolve(rv, "a.test", 80, res_cb, &net);
+    assert_non_null(q1);
+    assert_non_null(q2);
+    httpx__resolve_cancel(q1);
+    httpx__resolve_cancel(q2);
+    run_for(loop, 200); /* the server answers; nothing is reported */
+    assert_true(dns.queries >= 1);
+    assert_int_equal(lit.calls, 0);
+    assert_int_equal(net.calls, 0);
+
+    /* From inside another query's callback, both ways round, and cancelling
+     * oneself from one's own callback is a no-op. */
+    res_t x = {0}, y = {0};
+    httpx__resolve_t *qx = httpx__resolve(rv, "::1", 80, res_cb, &x);
+    httpx__resolve_t *qy = httpx__resolve(rv, "127.0.0.1", 80, res_cb, &y);
+    x.cancel_other = qy;
+    x.self = qx;
+    run_for(loop, 50);
+    assert_int_equal(x.calls, 1);
+    assert_int_equal(y.calls, 0);
+
+    httpx__resolver_flush(rv);
+    res_t a = {0}, b = {0};
+    httpx__resolve_t *qa = httpx__resolve(rv, "a.test", 80, res_cb, &a);
+    httpx__resolve_t *qb = httpx__resolve(rv, "b.test", 80, res_cb, &b);
+    a.cancel_other = qb;
+    b.cancel_other = qa;
+    run_for(loop, 300);
+    assert_int_equal(a.calls + b.calls, 1);
+
+    httpx__resolver_free(rv);
+    dns_stop(&dns);
+    assert_int_equal(httpx_loop_run(loop), 0);
+    assert_int_equal(httpx_loop_free(loop), 0);
+}
+
+static void test_resolver_free_pending(void **state)
+{
+    (void)state;
+    httpx_loop_t *loop = httpx_loop_new(NULL);
+    dns_srv_t dns;
+    dns_start(&dns, loop);
+    dns.silent = true;
+    httpx__resolver_t *rv = resolver_at(loop, 0, dns.port);
+    res_t a = {0}, b = {0}, c = {0};
+    assert_non_null(httpx__resolve(rv, "a.test", 80, res_cb, &a));
+    assert_non_null(httpx__resolve(rv, "127.0.0.1", 80, res_cb, &b));
+    run_until(loop, (const bool *)&(bool){false}, 100); /* the query goes out */
+    assert_true(dns.queries >= 1);
+    assert_non_null(httpx__resolve(rv, "::1", 80, res_cb, &c));
+    httpx__resolver_free(rv); /* pending queries are dropped silently */
+    run_for(loop, 50);
+    assert_int_equal(a.calls + b.calls + c.calls, 1); /* b was delivered already */
+
+    /* Freeing the resolver from inside a callback, with another query pending. */
+    httpx__resolver_t *rv2 = resolver_at(loop, 0, dns.port);
+    res_t d = {0}, e = {0};
+    assert_non_null(httpx__resolve(rv2, "b.test", 80, res_cb, &e));
+    assert_non_null(httpx__resolve(rv2, "127.0.0.1", 80, res_cb, &d));
+    d.free_resolver = rv2;
+    run_for(loop, 100);
+    assert_int_equal(d.calls, 1);
+    assert_int_equal(e.calls, 0);
+
+    dns_stop(&dns);
+    assert_int_equal(httpx_loop_run(loop), 0);
+    assert_int_equal(httpx_loop_free(loop), 0);
+}
+
+/* ---- connect tests -------------------------------------------------------- */
+
+typedef struct conn {
+    bool done;
+    int calls;
+    int status;
+    int fd;
+    httpx__connect_info_t info;
+    char msg[256];
+    uint64_t at_ms;
+} conn_t;
+
+static void conn_cb(int status, int fd, const httpx__connect_info_t *info, const httpx_error_t *err,
+                    void *user)
+{
+    conn_t *c = user;
+    c->done = true;
+    c->calls++;
+    c->status = status;
+    c->fd = fd;
+    c->at_ms = httpx__clock_ms();
+    if (info)
+        c->info = *info;
+    if (status != 0) {
+        assert_int_equal(fd, -1);
+        assert_non_null(err);
+        snprintf(c->msg, sizeof c->msg, "%s", err->message);
+    }
+}
+
+static void test_connect_ok(void **state)
+{
+    (void)state;
+    httpx_loop_t *loop = httpx_loop_new(NULL);
+    httpx__resolver_t *rv = resolver_at(loop, 0, closed_port(AF_INET, SOCK_DGRAM));
+    int port = 0;
+    int lfd = listen_on(AF_INET, &port, 16);
+    conn_t c = {0};
+    assert_non_null(httpx__connect_start(loop, rv, "127.0.0.1", port, conn_cb, &c));
+    assert_false(c.done);
+    run_until(loop, &c.done, 5000);
+    assert_int_equal(c.status, 0);
+    assert_true(c.fd >= 0);
+    int nodelay = 0;
+    socklen_t len = sizeof nodelay;
+    assert_int_equal(getsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &nodelay, &len), 0);
+    assert_true(nodelay);
+    char want[64];
+    snprintf(want, sizeof want, "127.0.0.1:%d", port);
+    assert_string_equal(c.info.peer, want);
+    assert_true(c.info.dns_done_ns > 0);
+    assert_true(c.info.connected_ns >= c.info.dns_done_ns);
+    close(c.fd);
+    close(lfd);
+    httpx__resolver_free(rv);
+    assert_int_equal(httpx_loop_run(loop), 0);
+    assert_int_equal(httpx_loop_free(loop), 0);
+}
+
+static void test_connect_refused(void **state)
+{
+    (void)state;
+    httpx_loop_t *loop = httpx_loop_new(NULL);
+    httpx__resolver_t *rv = resolver_at(loop, 0, closed_port(AF_INET, SOCK_DGRAM));
+    int port = closed_port(AF_INET, SOCK_STREAM);
+    conn_t c = {0};
+    assert_non_null(httpx__connect_start(loop, rv, "localhost", port, conn_cb, &c));
+    run_until(loop, &c.done, 5000);
+    assert_int_equal(c.status, HTTPX_E_REFUSED);
+    assert_true(httpx_error_is(c.status, HTTPX_E_CONNECT));
+    char want[128];
+    snprintf(want, sizeof want, "connect to localhost:%d (127.0.0.1:%d): connection refused", port,
+             port);
+    /* localhost may also have ::1 elsewhere; here /etc/hosts decides the last one. */
+    if (strstr(c.msg, "[::1]") == NULL)
+        assert_string_equal(c.msg, want);
+    else
+        assert_non_null(strstr(c.msg, "connection refused"));
+    httpx__resolver_free(rv);
+    assert_int_equal(httpx_loop_free(loop), 0);
+}
+
+static void test_connect_dns_failure(void **state)
+{
+    (void)state;
+    httpx_loop_t *loop = httpx_loop_new(NULL);
+    httpx__resolver_t *rv = resolver_at(loop, 0, closed_port(AF_INET, SOCK_DGRAM));
+    conn_t c = {0};
+    assert_non_null(httpx__connect_start(loop, rv, "nosuch.test", 80, conn_cb, &c));
+    run_until(loop, &c.done, 15000);
+    assert_int_equal(c.status, HTTPX_E_DNS);
+    assert_non_null(strstr(c.msg, "nosuch.test"));
+    httpx__resolver_free(rv);
+    assert_int_equal(httpx_loop_free(loop), 0);
+}
+
+/* ::1 refuses at once: 127.0.0.1 is tried immediately, not after 250 ms. */
+static void test_happy_eyeballs_falls_through(void **state)
+{
+    (void)state;
+    httpx_loop_t *loop = httpx_loop_new(NULL);
+    dns_srv_t dns;
+    dns_start(&dns, loop);
+    httpx__resolver_t *rv = resolver_at(loop, 0, dns.port);
+    int port = 0;
+    int lfd = listen_on(AF_INET, &port, 16);
+    int probe = port; /* make sure nothing listens on [::1]:port */
+    int l6 = listen_on(AF_INET6, &probe, 1);
+    if (l6 >= 0)
+        close(l6);
+    else
+        skip();
+    /* Warm the cache so the timing below measures connecting only. */
+    res_t r = {0};
+    assert_non_null(httpx__resolve(rv, "both.test", port, res_cb, &r));
+    run_until(loop, &r.done, 5000);
+    assert_int_equal(r.status, 0);
+
+    conn_t c = {0};
+    uint64_t t0 = httpx__clock_ms();
+    assert_non_null(httpx__connect_start(loop, rv, "both.test", port, conn_cb, &c));
+    run_until(loop, &c.done, 5000);
+    assert_int_equal(c.status, 0);
+    char want[64];
+    snprintf(want, sizeof want, "127.0.0.1:%d", port);
+    assert_string_equal(c.info.peer, want);
+    assert_true(c.at_ms - t0 < HTTPX__HAPPY_EYEBALLS_DELAY_MS);
+    close(c.fd);
+    close(lfd);
+    httpx__resolver_free(rv);
+    dns_stop(&dns);
+    assert_int_equal(httpx_loop_free(loop), 0);
+}
+
+/* ::1 is a black hole (a full backlog-0 listener drops SYNs): the IPv4 attempt
+ * starts after the 250 ms delay and wins; the stalled attempt is closed. */
+static void test_happy_eyeballs_delay(void **state)
+{
+    (void)state;
+    httpx_loop_t *loop = httpx_loop_new(NULL);
+    dns_srv_t dns;
+    dns_start(&dns, loop);
+    httpx__resolver_t *rv = resolver_at(loop, 0, dns.port);
+    int fds_before = count_fds();
+    int port = 0;
+    int l6 = listen_on(AF_INET6, &port, 0);
+    assert_true(l6 >= 0);
+    int l4 = listen_on(AF_INET, &port, 16);
+    if (l4 < 0) {
+        close(l6);
+        skip();
+    }
+    /* Fill the IPv6 backlog. */
+    int filler = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in6 s6 = {.sin6_family = AF_INET6, .sin6_addr = in6addr_loopback,
+                              .sin6_port = htons((uint16_t)port)};
+    assert_int_equal(connect(filler, (struct sockaddr *)&s6, sizeof s6), 0);
+
+    res_t r = {0};
+    assert_non_null(httpx__resolve(rv, "both.test", port, res_cb, &r));
+    run_until(loop, &r.done, 5000);
+
+    conn_t c = {0};
+    uint64_t t0 = httpx__clock_ms();
+    assert_non_null(httpx__connect_start(loop, rv, "both.test", port, conn_cb, &c));
+    run_until(loop, &c.done, 5000);
+    assert_int_equal(c.status, 0);
+    uint64_t took = c.at_ms - t0;
+    char want[64];
+    snprintf(want, sizeof want, "127.0.0.1:%d", port);
+    if (strcmp(c.info.peer, want) == 0) {
+        assert_true(took >= HTTPX__HAPPY_EYEBALLS_DELAY_MS - 5);
+        assert_true(took < 2000);
+    } /* else: this kernel accepted beyond the backlog; nothing to time */
+    close(c.fd);
+    close(filler);
+    close(l4);
+    close(l6);
+    httpx__resolver_free(rv);
+    dns_stop(&dns);
+    assert_int_equal(count_fds(), fds_before - 0 + 2 - 2); /* the DNS socket is closed too */
+    assert_int_equal(httpx_loop_free(loop), 0);
+}
+
+typedef struct canceller {
+    httpx__connect_t *c;
+    int fds_seen;
+} canceller_t;
+
+static void cancel_timer_cb(httpx_timer_t *t, void *user)
+{
+    canceller_t *k = user;
+    (void)t;
+    k->fds_seen = count_fds();
+    httpx__connect_cancel(k->c);
+    k->c = NULL;
+}
+
+static void test_connect_cancel_no_leak(void **state)
+{
+    (void)state;
+    httpx_loop_t *loop = httpx_loop_new(NULL);
+    httpx__resolver_t *rv = resolver_at(loop, 0, closed_port(AF_INET, SOCK_DGRAM));
+    int port = 0;
+    int lfd = listen_on(AF_INET, &port, 16);
+    int before = count_fds();
+
+    /* Cancel while resolving. */
+    conn_t c1 = {0};
+    httpx__connect_t *h = httpx__connect_start(loop, rv, "127.0.0.1", port, conn_cb, &c1);
+    assert_non_null(h);
+    httpx__connect_cancel(h);
+    assert_int_equal(httpx_loop_run(loop), 0);
+    assert_int_equal(c1.calls, 0);
+    assert_int_equal(count_fds(), before);
+
+    /* Cancel with the socket open and connecting: the resolver's 0 ms delivery
+     * timer runs first (FIFO), starting the attempt; ours then cancels. */
+    conn_t c2 = {0};
+    canceller_t k = {0};
+    k.c = httpx__connect_start(loop, rv, "127.0.0.1", port, conn_cb, &k);
+    assert_non_null(k.c);
+    httpx_timer_t t;
+    httpx__timer_init(&t, loop, cancel_timer_cb, &k);
+    assert_int_equal(httpx_timer_start(&t, 0), 0);
+    assert_int_equal(httpx_loop_run(loop), 0);
+    assert_int_equal(c2.calls, 0);
+    assert_true(k.fds_seen > before); /* an attempt really was open */
+    assert_int_equal(count_fds(), before);
+    httpx__timer_release(&t);
+
+    close(lfd);
+    httpx__resolver_free(rv);
+    assert_int_equal(httpx_loop_free(loop), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_resolve_localhost),
+        cmocka_unit_test(test_resolve_literals),
+        cmocka_unit_test(test_resolve_cache),
+        cmocka_unit_test(test_resolve_ttl_cap_and_no_cache),
+        cmocka_unit_test(test_resolve_order),
+        cmocka_unit_test(test_resolve_dead_server),
+        cmocka_unit_test(test_resolve_cancel),
+        cmocka_unit_test(test_resolver_free_pending),
+        cmocka_unit_test(test_connect_ok),
+        cmocka_unit_test(test_connect_refused),
+        cmocka_unit_test(test_connect_dns_failure),
+        cmocka_unit_test(test_happy_eyeballs_falls_through),
+        cmocka_unit_test(test_happy_eyeballs_delay),
+        cmocka_unit_test(test_connect_cancel_no_leak),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
