@@ -19,6 +19,7 @@ note() { printf '  (%s)\n' "$*"; }
 show() { printf '%s$ %s%s\n' "$bold" "$*" "$off"; }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/httpx-demo.XXXXXX")
+# shellcheck disable=SC2317  # invoked by trap
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM HUP

@@ -283,10 +283,8 @@ double httpx_response_elapsed(const httpx_response_t *r)
 {
     if (!r)
         return 0;
-    uint64_t end = r->times.end;
-    if (!end && r->x)
-        end = httpx__clock_ns();
-    return secs_between(r->times.start, end);
+    const httpx__exchange_times_t *t = r->x ? httpx__exchange_times(r->x) : &r->times;
+    return secs_between(t->start, t->end ? t->end : httpx__clock_ns());
 }
 
 httpx_timings_t httpx_response_timings(const httpx_response_t *r)

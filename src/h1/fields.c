@@ -13,31 +13,33 @@ static const char *fields_byte(unsigned char c, char out[8])
     return out;
 }
 
-static int fields_line(const char *p, size_t n, httpx__h1_field_t *f, httpx_phase_t phase,
-                       httpx_error_t *err)
+/* Parse one field line at p, with `rem` bytes left in the section. One pass: the
+ * value scan stops at the first byte that is not a field-value octet, which must
+ * be the CR of the line's CRLF; so no separate search for the line end. Sets
+ * *used to the line's length including CRLF. */
+static int fields_line(const char *p, size_t rem, httpx__h1_field_t *f, size_t *used,
+                       httpx_phase_t phase, httpx_error_t *err)
 {
     char b[8];
-    if (n && (p[0] == ' ' || p[0] == '\t'))
+    if (p[0] == ' ' || p[0] == '\t')
         return httpx__err(err, HTTPX_E_REMOTE_PROTOCOL, phase,
                           "field line starts with whitespace (obs-fold is not accepted)");
     size_t i = 0;
-    while (i < n && httpx__h1_is((unsigned char)p[i], HTTPX__H1_C_TCHAR))
+    while (i < rem && httpx__h1_is((unsigned char)p[i], HTTPX__H1_C_TCHAR))
         i++;
-    if (i == n)
-        return httpx__err(err, HTTPX_E_REMOTE_PROTOCOL, phase, "field line \"%.*s\" has no colon",
-                          (int)(n > 40 ? 40 : n), p);
-    if (p[i] != ':') {
-        if (p[i] == ' ' || p[i] == '\t') {
-            size_t w = i;
-            while (w < n && (p[w] == ' ' || p[w] == '\t'))
-                w++;
-            if (w < n && p[w] == ':')
-                return httpx__err(err, HTTPX_E_REMOTE_PROTOCOL, phase,
-                                  "whitespace between field name \"%.*s\" and colon", (int)i, p);
+    if (i == rem || p[i] != ':') {
+        const char *eol = memchr(p, '\r', rem);
+        size_t line = eol ? (size_t)(eol - p) : rem;
+        int shown = (int)(line > 40 ? 40 : line);
+        size_t w = i;
+        while (w < rem && (p[w] == ' ' || p[w] == '\t'))
+            w++;
+        if (w > i && w < rem && p[w] == ':')
             return httpx__err(err, HTTPX_E_REMOTE_PROTOCOL, phase,
-                              "field line \"%.*s\" has no colon after its name",
-                              (int)(n > 40 ? 40 : n), p);
-        }
+                              "whitespace between field name \"%.*s\" and colon", (int)i, p);
+        if (i == rem || p[i] == '\r' || w > i)
+            return httpx__err(err, HTTPX_E_REMOTE_PROTOCOL, phase,
+                              "field line \"%.*s\" has no colon after its name", shown, p);
         return httpx__err(err, HTTPX_E_REMOTE_PROTOCOL, phase,
                           "invalid character %s in field name", fields_byte((unsigned char)p[i], b));
     }
@@ -47,20 +49,27 @@ static int fields_line(const char *p, size_t n, httpx__h1_field_t *f, httpx_phas
     /* The value: every byte must be VCHAR, obs-text, SP or HTAB; this also rejects
      * a bare CR, NUL and DEL. OWS on both sides is trimmed. */
     size_t v = i + 1;
-    while (v < n && (p[v] == ' ' || p[v] == '\t'))
+    while (v < rem && (p[v] == ' ' || p[v] == '\t'))
         v++;
-    size_t end = v;
-    for (size_t k = v; k < n; k++) {
-        unsigned char c = (unsigned char)p[k];
-        if (!httpx__h1_is(c, HTTPX__H1_C_FVAL))
+    size_t k = v;
+    while (k < rem && httpx__h1_is((unsigned char)p[k], HTTPX__H1_C_FVAL))
+        k++;
+    if (k == rem)
+        return httpx__err(err, HTTPX_E_REMOTE_PROTOCOL, phase, "field line without CRLF");
+    if (p[k] != '\r' || k + 1 == rem || p[k + 1] != '\n') {
+        if (p[k] == '\n')
             return httpx__err(err, HTTPX_E_REMOTE_PROTOCOL, phase,
-                              c == '\r' ? "bare CR in value of field \"%.*s\""
-                                        : "control byte in value of field \"%.*s\"",
-                              (int)i, p);
-        if (c != ' ' && c != '\t')
-            end = k + 1;
+                              "bare LF in field section (CRLF required)");
+        return httpx__err(err, HTTPX_E_REMOTE_PROTOCOL, phase,
+                          p[k] == '\r' ? "bare CR in value of field \"%.*s\""
+                                       : "control byte in value of field \"%.*s\"",
+                          (int)i, p);
     }
-    f->value = httpx__slice(p + v, end - v);
+    size_t e = k;
+    while (e > v && (p[e - 1] == ' ' || p[e - 1] == '\t'))
+        e--;
+    f->value = httpx__slice(p + v, e - v);
+    *used = k + 2;
     return 0;
 }
 
@@ -69,20 +78,14 @@ int httpx__h1_fields(const char *buf, size_t len, httpx__h1_field_t *fields, siz
 {
     size_t n = 0, pos = 0;
     while (pos < len) {
-        const char *lf = memchr(buf + pos, '\n', len - pos);
-        if (!lf)
-            return httpx__err(err, HTTPX_E_REMOTE_PROTOCOL, phase, "field line without CRLF");
-        size_t end = (size_t)(lf - buf);
-        if (end == pos || buf[end - 1] != '\r')
-            return httpx__err(err, HTTPX_E_REMOTE_PROTOCOL, phase,
-                              "bare LF in field section (CRLF required)");
         if (n == max_fields)
             return httpx__err(err, HTTPX_E_HEADER_LIMIT, phase, "more than %zu fields", max_fields);
-        int rc = fields_line(buf + pos, end - 1 - pos, &fields[n], phase, err);
+        size_t used = 0;
+        int rc = fields_line(buf + pos, len - pos, &fields[n], &used, phase, err);
         if (rc < 0)
             return rc;
         n++;
-        pos = end + 1;
+        pos += used;
     }
     if (n > (size_t)INT32_MAX)
         return httpx__err(err, HTTPX_E_HEADER_LIMIT, phase, "too many fields");

@@ -11,14 +11,14 @@ struct httpx_url {
     const httpx_allocator_t *a;
     char *str;          /* whole normalised URL */
     char *scheme;       /* lower case */
-    char *userinfo;     /* percent-encoded as given, or NULL */
+    char *userinfo;     /* percent-encoded (normalised like the path), or NULL */
     char *host;         /* lower case, IDNA A-label, IPv6 without brackets */
     char *path;         /* normalised (dot segments removed); "/" when empty for http(s) */
     char *query;
     char *fragment;
     char *target;       /* path + ("?" query) */
     char *authority;    /* host[:port] for the Host header: brackets for IPv6, port only if not the default */
-    char *origin;       /* scheme://host:port, always with the port: the pool key */
+    char *origin;       /* scheme://host:port, always with the port: the pool key; "" without a host */
     int port;           /* effective port */
     bool has_port;      /* explicit in the text */
     bool has_query;     /* "?" present (even if empty) */

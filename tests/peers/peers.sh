@@ -271,7 +271,15 @@ EOF
 }
 
 case "$cmd" in
-  start) start_all ;;
+  start)
+    # Ports are picked, released, then bound by the servers: another program may
+    # take one in between, so a failed start is retried with fresh ports.
+    for attempt in 1 2 3; do
+      if ( start_all ); then exit 0; fi
+      [ "$attempt" -lt 3 ] && log "start failed, retrying with new ports"
+    done
+    exit 1
+    ;;
   stop) stop_all; log "stopped ($dir)" ;;
   status)
     [ -f "$dir/peers.env" ] && cat "$dir/peers.env" || echo "no peers.env in $dir"

@@ -187,6 +187,7 @@ static void test_parse_percent_normalisation(void **state)
     expect_str("http://x/!$&'()*+,;=:@[]?/?:@!$&'()*+,;=#/?#", "http://x/!$&'()*+,;=:@[]?/?:@!$&'()*+,;=#/?#");
     expect_str("http://a%20b:p@x/", "http://a%20b:p@x/");
     expect_str("http://a b:p@x/", "http://a%20b:p@x/");
+    expect_str("http://u:p@ss@x/", "http://u:p%40ss@x/"); /* the last '@' ends the userinfo */
 }
 
 static void test_parse_dot_segments(void **state)
