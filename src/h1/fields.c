@@ -13,6 +13,25 @@ static const char *fields_byte(unsigned char c, char out[8])
     return out;
 }
 
+/* The end of the field-value octets in p[k, rem). Eight bytes at a time while
+ * none is below 0x20 (CTL, also HTAB) or DEL (the "has less than" bit trick);
+ * then byte by byte through the table, which also handles HTAB and the CR. */
+static size_t fields_value_end(const char *p, size_t k, size_t rem)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    while (rem - k >= 8) {
+        uint64_t x, d;
+        memcpy(&x, p + k, 8);
+        d = x ^ (ones * 0x7f);
+        if ((((x - ones * 0x20) & ~x) | ((d - ones) & ~d)) & highs)
+            break;
+        k += 8;
+    }
+    while (k < rem && httpx__h1_is((unsigned char)p[k], HTTPX__H1_C_FVAL))
+        k++;
+    return k;
+}
+
 /* Parse one field line at p, with `rem` bytes left in the section. One pass: the
  * value scan stops at the first byte that is not a field-value octet, which must
  * be the CR of the line's CRLF; so no separate search for the line end. Sets
@@ -51,9 +70,7 @@ static int fields_line(const char *p, size_t rem, httpx__h1_field_t *f, size_t *
     size_t v = i + 1;
     while (v < rem && (p[v] == ' ' || p[v] == '\t'))
         v++;
-    size_t k = v;
-    while (k < rem && httpx__h1_is((unsigned char)p[k], HTTPX__H1_C_FVAL))
-        k++;
+    size_t k = fields_value_end(p, v, rem);
     if (k == rem)
         return httpx__err(err, HTTPX_E_REMOTE_PROTOCOL, phase, "field line without CRLF");
     if (p[k] != '\r' || k + 1 == rem || p[k + 1] != '\n') {

@@ -30,6 +30,7 @@ typedef struct ep_watch {
     void *token;
     bool dead;    /* forgotten during a batch: skip its collected events */
     struct ep_watch *next_dead;
+    struct ep_watch *prev, *next; /* live watches, freed on release if still there */
 } ep_watch_t;
 
 typedef struct ep_backend {
@@ -41,6 +42,7 @@ typedef struct ep_backend {
     uint64_t timer_deadline; /* loop ms */
     int dispatching;
     ep_watch_t *dead; /* freed once the batch that may still name them is over */
+    ep_watch_t *live;
 } ep_backend_t;
 
 /* epoll_event.data.ptr for the wake eventfd: any address no watch can have. */
@@ -71,6 +73,12 @@ static int ep_watch(void *user, int fd, int events, void *token, void **slot)
         if (w->events)
             epoll_ctl(b->epfd, EPOLL_CTL_DEL, fd, NULL);
         *slot = NULL;
+        if (w->prev)
+            w->prev->next = w->next;
+        else
+            b->live = w->next;
+        if (w->next)
+            w->next->prev = w->prev;
         if (b->dispatching) {
             w->dead = true;
             w->next_dead = b->dead;
@@ -87,6 +95,10 @@ static int ep_watch(void *user, int fd, int events, void *token, void **slot)
             return HTTPX_E_NOMEM;
         w->fd = fd;
         w->token = token;
+        w->next = b->live;
+        if (b->live)
+            b->live->prev = w;
+        b->live = w;
         *slot = w;
     }
     if (events == w->events)
@@ -189,6 +201,12 @@ static void ep_release(void *user)
     if (!b)
         return;
     ep_reap(b);
+    /* Watches of ios never released (the loop was freed under them). */
+    while (b->live) {
+        ep_watch_t *w = b->live;
+        b->live = w->next;
+        httpx__free(b->alloc, w);
+    }
     if (b->epfd >= 0)
         close(b->epfd);
     if (b->wakefd >= 0)

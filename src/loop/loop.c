@@ -42,6 +42,7 @@ struct httpx_loop {
     uint64_t timer_seq;
     uint64_t armed; /* deadline the backend's timer is set for, NO_DEADLINE if none */
     int timer_dispatch; /* >0 while running due timers: re-arm once at the end */
+    uint64_t fired;     /* count of httpx_loop_timer_fired calls */
 
     size_t active_ios; /* ios with a non-zero interest */
     long refs;
@@ -248,6 +249,7 @@ void httpx_loop_timer_fired(httpx_loop_t *loop)
 {
     /* The backend's timer is one-shot: it is no longer armed. */
     loop->armed = NO_DEADLINE;
+    loop->fired++;
     timers_run_due(loop);
 }
 
@@ -504,9 +506,12 @@ int httpx_loop_run_once(httpx_loop_t *loop, int64_t timeout_ms)
     if (!loop->ops.run_once)
         return HTTPX_E_UNSUPPORTED;
     loop->depth++;
+    uint64_t fired = loop->fired;
     int rc = loop->ops.run_once(loop->user, timeout_ms < 0 ? -1 : timeout_ms);
-    /* A backend may return at a deadline without firing its timer: run what is due. */
-    if (rc == 0 && loop->heap_len && loop->heap[0]->deadline <= httpx_loop_now(loop))
+    /* A backend may return at a deadline without firing its timer (its clock or
+     * rounding differ): run what is due, unless its timer already ran them. */
+    if (rc == 0 && fired == loop->fired && loop->heap_len &&
+        loop->heap[0]->deadline <= httpx_loop_now(loop))
         timers_run_due(loop);
     loop->depth--;
     return rc;

@@ -534,6 +534,20 @@ static bool parse_literal(const char *host, httpx__addr_t *out)
     return true;
 }
 
+/* Letters, digits, '-', '_' and dots: what may go into a DNS query (IDNA names
+ * arrive here already in their ASCII form). Anything else, a bracketed IPv6
+ * literal included, is refused without asking a server. */
+static bool name_ok(const char *host)
+{
+    for (const char *p = host; *p; p++) {
+        char ch = *p;
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '-' || ch == '_' || ch == '.'))
+            return false;
+    }
+    return true;
+}
+
 httpx__resolve_t *httpx__resolve(httpx__resolver_t *r, const char *host, int port,
                                  httpx__resolve_cb cb, void *user)
 {
@@ -568,6 +582,8 @@ httpx__resolve_t *httpx__resolve(httpx__resolver_t *r, const char *host, int por
         q_ready(q);
     } else if (hlen == 0 || hlen > RES_HOST_MAX) {
         q_fail(q, HTTPX_E_DNS, hlen ? "name too long" : "empty name");
+    } else if (!name_ok(host)) {
+        q_fail(q, HTTPX_E_DNS, "invalid name");
     } else {
         res_cache_t *e = cache_find(r, host);
         if (e) {

@@ -642,6 +642,34 @@ static void test_ctype_table(void **state)
     }
 }
 
+/* Values long enough for the eight-bytes-at-a-time scan, with the bad byte at
+ * every position. */
+static void test_value_scan(void **state)
+{
+    (void)state;
+    httpx__h1_field_t f[1];
+    httpx_error_t err;
+    static const unsigned char bad[] = {0x00, 0x01, 0x0a, 0x0d, 0x1f, 0x7f};
+    static const unsigned char good[] = {0x09, 0x20, 0x7e, 0x80, 0xff};
+    char line[64];
+    for (size_t at = 0; at < 23; at++) { /* not last: trailing OWS is trimmed */
+        for (size_t b = 0; b < sizeof bad + sizeof good; b++) {
+            int is_bad = b < sizeof bad;
+            memcpy(line, "X: ", 3);
+            memset(line + 3, 'v', 25);
+            line[3 + at + 1] = (char)(is_bad ? bad[b] : good[b - sizeof bad]);
+            memcpy(line + 28, "\r\n", 2);
+            int rc = httpx__h1_parse_fields(line, 30, f, 1, &err);
+            if (is_bad)
+                assert_int_equal(rc, HTTPX_E_REMOTE_PROTOCOL);
+            else {
+                assert_int_equal(rc, 1);
+                assert_int_equal(f[0].value.len, 25);
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const char *data = getenv("HTTPX_TEST_DATA");
@@ -683,6 +711,7 @@ int main(void)
         cmocka_unit_test(test_chunk_size_bounds),
         cmocka_unit_test(test_chunk_line_cap),
         cmocka_unit_test(test_ctype_table),
+        cmocka_unit_test(test_value_scan),
     };
     failed += cmocka_run_group_tests_name("h1_unit", unit, NULL, NULL);
 

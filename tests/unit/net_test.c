@@ -336,7 +336,8 @@ static void test_resolve_literals(void **state)
     (void)state;
     httpx_loop_t *loop = httpx_loop_new(NULL);
     httpx__resolver_t *rv = resolver_at(loop, 0, closed_port(AF_INET, SOCK_DGRAM));
-    res_t r4 = {0}, r6 = {0}, rbad = {0}, rport = {0};
+    res_t r4 = {0}, r6 = {0}, rbad = {0}, rport = {0}, rbr = {0};
+    assert_non_null(httpx__resolve(rv, "[::1]", 80, res_cb, &rbr)); /* no brackets here */
     assert_non_null(httpx__resolve(rv, "192.0.2.1", 443, res_cb, &r4)); /* never contacted */
     assert_non_null(httpx__resolve(rv, "::1", 8443, res_cb, &r6));
     assert_non_null(httpx__resolve(rv, "", 80, res_cb, &rbad));
@@ -360,6 +361,8 @@ static void test_resolve_literals(void **state)
     assert_int_equal(port, 8443);
     assert_int_equal(rbad.status, HTTPX_E_DNS);
     assert_int_equal(rport.status, HTTPX_E_INVAL);
+    assert_int_equal(rbr.status, HTTPX_E_DNS);
+    assert_non_null(strstr(rbr.msg, "invalid name"));
     httpx__resolver_free(rv);
     assert_int_equal(httpx_loop_free(loop), 0);
 }
