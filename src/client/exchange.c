@@ -361,6 +361,7 @@ static void deliver(httpx__exchange_t *x)
         int rc = httpx__h1_body_feed(&x->framing, base, avail, &used, &data, &trailer, &e);
         if (rc < 0) {
             copy_err(x, rc, &e);
+            snprintf(x->err.message, sizeof x->err.message, "%s: %s", host_of(x), e.message);
             fail_err(x);
             return;
         }

@@ -8,7 +8,17 @@
  * Limits, checked as bytes are produced: total decoded size, the ratio of decoded to
  * encoded bytes once the output passes 1 MiB (a decompression bomb), and the
  * number of stacked codings. Exceeding one is HTTPX_E_DECODE_LIMIT. Corrupt or
- * truncated data is HTTPX_E_DECODING. Memory: each stage holds one 16 KiB window. */
+ * truncated data is HTTPX_E_DECODING. Memory: each stage holds one 16 KiB window.
+ *
+ * Behaviour details (decode/chain.c, decode/gzip.c, decode/zstd.c):
+ * - gzip may hold several members and zstd several frames, so when one of them is
+ *   the outermost coding, run returns 1 only once `final` has been given.
+ * - An empty body (no bytes at all, then final) decodes to an empty body.
+ * - A failed call delivers nothing (*produced is 0), and a failed decoder keeps
+ *   returning the same error.
+ * - Codec state on top of the windows: gzip/deflate ~40 KiB; zstd up to 8 MiB of
+ *   window (a frame wanting more is HTTPX_E_DECODE_LIMIT); br up to 16 MiB, as the
+ *   stream declares. All of it comes from the allocator given to _new. */
 #ifndef HTTPX_DECODE_DECODE_H
 #define HTTPX_DECODE_DECODE_H
 

@@ -115,8 +115,10 @@ static void cn_fail(httpx__connect_t *c)
         why[0] = (char)(why[0] - 'A' + 'a');
     if (c->n)
         cn_format_peer(&c->addrs[c->last_addr], peer, sizeof peer);
+    bool v6 = strchr(c->host, ':') != NULL; /* bracket an IPv6 literal before ":port" */
     httpx__err(&err, httpx__err_from_errno(e, HTTPX_PHASE_CONNECT), HTTPX_PHASE_CONNECT,
-               "connect to %s:%d (%s): %s", c->host, c->port, peer, why);
+               "connect to %s%s%s:%d (%s): %s", v6 ? "[" : "", c->host, v6 ? "]" : "", c->port,
+               peer, why);
     httpx__connect_info_t info;
     memset(&info, 0, sizeof info);
     info.dns_done_ns = c->dns_done_ns;

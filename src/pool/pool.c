@@ -278,6 +278,15 @@ int httpx__pool_acquire(httpx__pool_t *p, const char *origin_key, const char *ho
     w->origin = o;
     w->queued = false;
     if (!fresh) {
+        /* Idle connections past their expiry may not have been swept yet (a sync
+         * client's loop does not run between calls): never hand one out. */
+        uint64_t now = httpx_loop_now(p->loop);
+        while (!list_empty(&o->idle)) {
+            httpx__conn_t *top = CONTAINER(o->idle.next, httpx__conn_t, idle_link);
+            if (top->idle_since + p->lim.keepalive_expiry_ms > now)
+                break;
+            httpx__conn_close(top);
+        }
         /* LIFO: the most recently used connection is the least likely to be stale. */
         if (!list_empty(&o->idle)) {
             conn_take(CONTAINER(o->idle.next, httpx__conn_t, idle_link), w, user);

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -221,6 +222,96 @@ static void early_final_response_to_expect(void **state)
     httpx_response_free(r);
 }
 
+static void connect_timeout(void **state)
+{
+    (void)state;
+    /* A listener whose accept queue is full and never drained: the kernel drops
+     * further SYNs, so a connect hangs until our timeout. */
+    int l = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    assert_int_equal(bind(l, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(l, 0), 0);
+    getsockname(l, (struct sockaddr *)&a, &len);
+    int fillers[4];
+    for (int i = 0; i < 4; i++) {
+        fillers[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        connect(fillers[i], (struct sockaddr *)&a, sizeof a);
+    }
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/", ntohs(a.sin_port));
+    httpx_response_t *r;
+    httpx_error_t err;
+    double t0 = now_s();
+    int rc = httpx_get(url, HTTPX_REQ(.timeouts = {.connect = 0.3}, .error = &err), &r);
+    double took = now_s() - t0;
+    print_message("  full backlog -> %s in %.3fs: %s\n", httpx_err_name(rc), took, err.message);
+    assert_int_equal(rc, HTTPX_E_CONNECT_TIMEOUT);
+    assert_true(httpx_error_is(rc, HTTPX_E_TIMEOUT));
+    assert_int_equal(err.phase, HTTPX_PHASE_CONNECT);
+    assert_true(took >= 0.25 && took < 1.5);
+    for (int i = 0; i < 4; i++)
+        close(fillers[i]);
+    close(l);
+}
+
+static void write_timeout_on_unread_upload(void **state)
+{
+    (void)state;
+    /* The server reads the head only; a large body fills the socket buffers. */
+    size_t size = 64u << 20;
+    char *big = calloc(1, size);
+    assert_non_null(big);
+    char url[512];
+    snprintf(url, sizeof url, "%s/accept-no-read", P.raw);
+    httpx_response_t *r;
+    httpx_error_t err;
+    double t0 = now_s();
+    int rc = httpx_post(url, HTTPX_REQ(.body = HTTPX_BODY_BYTES(big, size), .timeouts = {.write = 0.3}, .error = &err),
+                        &r);
+    double took = now_s() - t0;
+    assert_int_equal(rc, HTTPX_E_WRITE_TIMEOUT);
+    assert_int_equal(err.phase, HTTPX_PHASE_WRITE);
+    assert_true(took < 3);
+    free(big);
+}
+
+static void keepalive_expiry_and_max_keepalive(void **state)
+{
+    (void)state;
+    httpx_client_t *c;
+    assert_int_equal(httpx_client_new(HTTPX_CLIENT(.limits = {.keepalive_expiry = 0.1, .max_keepalive_connections = 1}),
+                                      &c),
+                     0);
+    char url[512];
+    snprintf(url, sizeof url, "%s/keepalive-count", P.raw);
+    httpx_response_t *r;
+    assert_int_equal(httpx_client_get(c, url, NULL, &r), 0);
+    assert_string_equal(httpx_response_text(r), "1");
+    httpx_response_free(r);
+    assert_int_equal(httpx_client_get(c, url, NULL, &r), 0);
+    assert_string_equal(httpx_response_text(r), "2"); /* reused */
+    httpx_response_free(r);
+    struct timespec ts = {0, 200 * 1000000};
+    nanosleep(&ts, NULL);
+    assert_int_equal(httpx_client_get(c, url, NULL, &r), 0);
+    assert_string_equal(httpx_response_text(r), "1"); /* expired: a new connection */
+    httpx_response_free(r);
+    /* Two streams hold two connections; once both are drained only one stays idle. */
+    httpx_response_t *s1, *s2;
+    assert_int_equal(httpx_client_stream(c, "GET", url, NULL, &s1), 0);
+    assert_int_equal(httpx_client_stream(c, "GET", url, NULL, &s2), 0);
+    assert_int_equal(httpx_response_read(s1), 0);
+    assert_int_equal(httpx_response_read(s2), 0);
+    httpx_pool_stats_t s;
+    httpx_client_pool_stats(c, &s);
+    assert_int_equal(s.idle, 1);
+    assert_int_equal(s.open, 1);
+    httpx_response_free(s1);
+    httpx_response_free(s2);
+    httpx_client_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -230,6 +321,9 @@ int main(void)
         cmocka_unit_test(pool_timeout_and_no_leak),
         cmocka_unit_test(interim_responses_skipped),
         cmocka_unit_test(early_final_response_to_expect),
+        cmocka_unit_test(connect_timeout),
+        cmocka_unit_test(write_timeout_on_unread_upload),
+        cmocka_unit_test(keepalive_expiry_and_max_keepalive),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

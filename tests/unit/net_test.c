@@ -615,6 +615,7 @@ typedef struct conn {
     httpx__connect_info_t info;
     char msg[256];
     uint64_t at_ms;
+    httpx__connect_t *self; /* cancelled from its own callback: a no-op */
 } conn_t;
 
 static void conn_cb(int status, int fd, const httpx__connect_info_t *info, const httpx_error_t *err,
@@ -633,6 +634,8 @@ static void conn_cb(int status, int fd, const httpx__connect_info_t *info, const
         assert_non_null(err);
         snprintf(c->msg, sizeof c->msg, "%s", err->message);
     }
+    if (c->self)
+        httpx__connect_cancel(c->self);
 }
 
 static void test_connect_ok(void **state)
@@ -643,7 +646,8 @@ static void test_connect_ok(void **state)
     int port = 0;
     int lfd = listen_on(AF_INET, &port, 16);
     conn_t c = {0};
-    assert_non_null(httpx__connect_start(loop, rv, "127.0.0.1", port, conn_cb, &c));
+    c.self = httpx__connect_start(loop, rv, "127.0.0.1", port, conn_cb, &c);
+    assert_non_null(c.self);
     assert_false(c.done);
     run_until(loop, &c.done, 5000);
     assert_int_equal(c.status, 0);
@@ -683,6 +687,15 @@ static void test_connect_refused(void **state)
         assert_string_equal(c.msg, want);
     else
         assert_non_null(strstr(c.msg, "connection refused"));
+
+    /* IPv6 literal: the peer is bracketed. */
+    conn_t c6 = {0};
+    int port6 = closed_port(AF_INET6, SOCK_STREAM);
+    assert_non_null(httpx__connect_start(loop, rv, "::1", port6, conn_cb, &c6));
+    run_until(loop, &c6.done, 5000);
+    assert_int_equal(c6.status, HTTPX_E_REFUSED);
+    snprintf(want, sizeof want, "connect to [::1]:%d ([::1]:%d): connection refused", port6, port6);
+    assert_string_equal(c6.msg, want);
     httpx__resolver_free(rv);
     assert_int_equal(httpx_loop_free(loop), 0);
 }
