@@ -326,8 +326,8 @@ int httpx__decoder_run(httpx__decoder_t *d, const uint8_t **in, size_t *in_len, 
     d->in = *in;
     d->in_len = *in_len;
     d->final = final;
-    if (cap == 0 && !d->done)
-        return 0;
+    if (cap == 0)
+        return d->done ? 1 : 0; /* no room, no progress promised */
     int rc = 0;
     size_t total = 0;
     do {

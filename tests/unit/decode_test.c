@@ -390,6 +390,22 @@ static void test_gzip_members(void **state)
     bytes_append(&a, b.p, b.n);
     bytes_append(&a, c.p, c.n);
     check_roundtrip("gzip", &a);
+
+    /* Another member could follow, so the end is known only at final. */
+    httpx__decoder_t *d;
+    httpx_error_t err;
+    assert_int_equal(httpx__decoder_new(NULL, "gzip", 4, NULL, &d, &err), 0);
+    uint8_t *out = malloc(t.n + 1);
+    const uint8_t *p = a.p;
+    size_t left = a.n, got;
+    assert_int_equal(httpx__decoder_run(d, &p, &left, false, out, t.n + 1, &got, &err), 0);
+    assert_int_equal(got, t.n);
+    assert_int_equal(left, 0);
+    assert_memory_equal(out, t.p, t.n);
+    assert_int_equal(httpx__decoder_run(d, &p, &left, true, out, t.n + 1, &got, &err), 1);
+    assert_int_equal(got, 0);
+    httpx__decoder_free(d);
+    free(out);
     bytes_free(&a);
     bytes_free(&b);
     bytes_free(&c);
@@ -481,6 +497,16 @@ static void test_empty_body(void **state)
         run_opts_t o = {1, 16, NULL, NULL, false};
         assert_int_equal(decode_all(ces[i], (const uint8_t *)"", 0, &o, NULL, &total, &err), 1);
         assert_int_equal(total, 0);
+        /* No input at all may be passed as NULL. */
+        httpx__decoder_t *d;
+        assert_int_equal(httpx__decoder_new(NULL, ces[i], strlen(ces[i]), NULL, &d, &err), 0);
+        const uint8_t *p = NULL;
+        size_t left = 0, got;
+        uint8_t out[8];
+        assert_int_equal(httpx__decoder_run(d, &p, &left, false, out, sizeof out, &got, &err), 0);
+        assert_int_equal(httpx__decoder_run(d, &p, &left, true, out, sizeof out, &got, &err), 1);
+        assert_int_equal(got, 0);
+        httpx__decoder_free(d);
     }
 }
 
