@@ -415,8 +415,8 @@ static void on_head(httpx__exchange_t *x, const httpx__h1_head_t *h, size_t head
          * connection cannot be trusted to be at a message boundary. */
         x->body_unsent = true;
         x->state = X_HEAD;
-        if (!x->body.ended)
-            x->body.ended = true;
+        x->body.ended = true;
+        httpx__conn_want(x->conn, HTTPX_IO_READ); /* stop asking for writability */
     }
     x->status = h->status;
     x->keep_alive = h->keep_alive;
