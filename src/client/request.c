@@ -52,20 +52,20 @@ static bool in_request_headers(const httpx_header_t *h, const char *name)
     return false;
 }
 
-static int add_field(httpx__buf_t *b, const char *name, size_t nlen, const char *value, size_t vlen)
+/* Copy into room reserved beforehand (the head's size is computed first, so the
+ * head is built with one reservation and no per-field checks). */
+static void put(httpx__buf_t *b, const char *p, size_t n)
 {
-    int rc = httpx__buf_reserve(b, nlen + vlen + 4);
-    if (rc)
-        return rc;
-    char *p = httpx__buf_tail(b);
-    memcpy(p, name, nlen);
-    p[nlen] = ':';
-    p[nlen + 1] = ' ';
-    memcpy(p + nlen + 2, value, vlen);
-    p[nlen + 2 + vlen] = '\r';
-    p[nlen + 3 + vlen] = '\n';
-    httpx__buf_commit(b, nlen + vlen + 4);
-    return 0;
+    memcpy(httpx__buf_tail(b), p, n);
+    b->len += n;
+}
+
+static void put_field(httpx__buf_t *b, const char *name, size_t nlen, const char *value, size_t vlen)
+{
+    put(b, name, nlen);
+    put(b, ": ", 2);
+    put(b, value, vlen);
+    put(b, "\r\n", 2);
 }
 
 static int build_url(httpx__exchange_t *x, const char *url, const httpx_req_opts_t *opts,
@@ -177,42 +177,50 @@ int httpx__request_build(httpx__exchange_t *x, const char *method, const char *u
         return rc;
     x->expect_continue = opts && opts->expect_continue && x->body.kind != HTTPX_BODY_NONE;
 
-    /* Request line, Host, client defaults not overridden, request headers, framing. */
+    /* Request line, Host, client defaults not overridden, request headers, framing:
+     * sized first, then written into one reservation. */
     httpx__buf_t *b = &x->out;
     const httpx_url_t *u = x->url;
-    size_t mlen = strlen(method), tlen = strlen(u->target);
-    if ((rc = httpx__buf_reserve(b, mlen + tlen + 12)))
-        goto nomem;
-    httpx__buf_append(b, method, mlen);
-    httpx__buf_append(b, " ", 1);
-    httpx__buf_append(b, u->target, tlen);
-    httpx__buf_append(b, " HTTP/1.1\r\n", 11);
-    if (!in_request_headers(req_headers, "Host") &&
-        (rc = add_field(b, "Host", 4, u->authority, strlen(u->authority))))
-        goto nomem;
-    size_t n = httpx_headers_count(e->headers);
-    for (size_t i = 0; i < n; i++) {
+    static const char expect[] = "Expect: 100-continue\r\n";
+    size_t mlen = strlen(method), tlen = strlen(u->target), alen = strlen(u->authority);
+    size_t flen = strlen(framing);
+    bool own_host = in_request_headers(req_headers, "Host");
+    size_t ndef = httpx_headers_count(e->headers);
+    size_t need = mlen + 1 + tlen + 11 + (own_host ? 0 : 8 + alen) + flen + 2 +
+                  (x->expect_continue ? sizeof expect - 1 : 0);
+    for (size_t i = 0; i < ndef; i++) {
         const char *name, *value;
         httpx_headers_at(e->headers, i, &name, &value);
-        if (in_request_headers(req_headers, name))
-            continue;
-        if ((rc = add_field(b, name, strlen(name), value, strlen(value))))
-            goto nomem;
+        if (!in_request_headers(req_headers, name))
+            need += strlen(name) + strlen(value) + 4;
     }
     for (const httpx_header_t *h = req_headers; h && h->name; h++)
-        if ((rc = add_field(b, h->name, strlen(h->name), h->value, strlen(h->value))))
-            goto nomem;
-    if ((rc = httpx__buf_append_str(b, framing)))
+        need += strlen(h->name) + strlen(h->value) + 4;
+    size_t inline_body = x->body.kind == HTTPX_BODY_BYTES ? opts->body.len : 0;
+    if (need + inline_body < need || (rc = httpx__buf_reserve(b, need + inline_body)))
         goto nomem;
-    if (x->expect_continue && (rc = httpx__buf_append_str(b, "Expect: 100-continue\r\n")))
-        goto nomem;
-    if ((rc = httpx__buf_append(b, "\r\n", 2)))
-        goto nomem;
+    put(b, method, mlen);
+    put(b, " ", 1);
+    put(b, u->target, tlen);
+    put(b, " HTTP/1.1\r\n", 11);
+    if (!own_host)
+        put_field(b, "Host", 4, u->authority, alen);
+    for (size_t i = 0; i < ndef; i++) {
+        const char *name, *value;
+        httpx_headers_at(e->headers, i, &name, &value);
+        if (!in_request_headers(req_headers, name))
+            put_field(b, name, strlen(name), value, strlen(value));
+    }
+    for (const httpx_header_t *h = req_headers; h && h->name; h++)
+        put_field(b, h->name, strlen(h->name), h->value, strlen(h->value));
+    put(b, framing, flen);
+    if (x->expect_continue)
+        put(b, expect, sizeof expect - 1);
+    put(b, "\r\n", 2);
     x->head_len = httpx__buf_size(b);
     /* A bytes body goes right after the head: one buffer, one write. */
-    if (x->body.kind == HTTPX_BODY_BYTES && opts->body.len &&
-        (rc = httpx__buf_append(b, opts->body.data, opts->body.len)))
-        goto nomem;
+    if (inline_body)
+        put(b, opts->body.data, inline_body);
     return 0;
 nomem:
     return httpx__err(err, rc == HTTPX_E_NOMEM ? HTTPX_E_NOMEM : HTTPX_E_INVAL, HTTPX_PHASE_SETUP,
