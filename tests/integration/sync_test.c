@@ -341,6 +341,27 @@ static void closed_client_refuses(void **state)
     httpx_response_free(r);
 }
 
+static void timeouts_client_default_and_override(void **state)
+{
+    (void)state;
+    httpx_client_t *c;
+    assert_int_equal(httpx_client_new(HTTPX_CLIENT(.timeout = 0.5), &c), 0);
+    httpx_response_t *r;
+    httpx_error_t err;
+    /* the client's default read timeout fires on httpbin's /delay/3 */
+    assert_int_equal(httpx_client_get(c, U(P.httpbin, "/delay/3"), HTTPX_REQ(.error = &err), &r), HTTPX_E_READ_TIMEOUT);
+    assert_int_equal(err.phase, HTTPX_PHASE_READ_HEAD);
+    /* a request can lift it */
+    assert_int_equal(httpx_client_get(c, U(P.httpbin, "/delay/1"), HTTPX_REQ(.timeouts = {.read = 3}), &r), 0);
+    assert_int_equal(httpx_response_status(r), 200);
+    assert_true(httpx_response_elapsed(r) >= 1.0);
+    httpx_response_free(r);
+    /* and HTTPX_TIMEOUT_NONE disables it */
+    assert_int_equal(httpx_client_get(c, U(P.httpbin, "/delay/1"), HTTPX_REQ(.timeout = HTTPX_TIMEOUT_NONE), &r), 0);
+    httpx_response_free(r);
+    httpx_client_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -355,6 +376,7 @@ int main(void)
         cmocka_unit_test(upload_bodies_exact_bytes),
         cmocka_unit_test(caller_input_is_checked),
         cmocka_unit_test(closed_client_refuses),
+        cmocka_unit_test(timeouts_client_default_and_override),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
