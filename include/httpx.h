@@ -11,6 +11,8 @@
 #include "httpx/request.h"
 #include "httpx/response.h"
 #include "httpx/client.h"
+#include "httpx/async.h"
+#include "httpx/parallel.h"
 
 #define HTTPX_VERSION_MAJOR 0
 #define HTTPX_VERSION_MINOR 1

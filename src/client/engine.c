@@ -3,6 +3,7 @@
 #include <string.h>
 #include "client/engine.h"
 #include "client/exchange.h"
+#include "client/response.h"
 #include "client/headers.h"
 #include "core/err.h"
 #include "core/mem.h"
@@ -65,6 +66,7 @@ int httpx__engine_init(httpx__engine_t *e, httpx_loop_t *loop, const httpx_clien
     e->loop = loop;
     e->a = httpx__loop_allocator(loop);
     e->exchanges.prev = e->exchanges.next = &e->exchanges;
+    e->streams.prev = e->streams.next = &e->streams;
     e->limits = opts->limits;
     limits_defaults(&e->limits);
     if (e->limits.max_connections < 1 || e->limits.max_keepalive_connections < 0 ||
@@ -131,6 +133,9 @@ void httpx__engine_close(httpx__engine_t *e)
     if (e->closed)
         return;
     e->closed = true;
+    /* Open streams first: they are closed, not failed as requests. */
+    while (e->streams.next != &e->streams)
+        httpx__response_detach((httpx_response_t *)((char *)e->streams.next - offsetof(httpx_response_t, stream_link)));
     /* Fail what is in flight; each done callback unlinks its exchange. */
     while (e->exchanges.next != &e->exchanges) {
         httpx__link_t *l = e->exchanges.next;

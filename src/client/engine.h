@@ -41,6 +41,7 @@ typedef struct httpx__engine {
     bool decompress;
     bool closed;
     httpx__link_t exchanges;        /* in flight, to fail them on close */
+    httpx__link_t streams;          /* open streaming responses, closed with the client */
 } httpx__engine_t;
 
 int httpx__engine_init(httpx__engine_t *e, httpx_loop_t *loop, const httpx_client_opts_t *opts,
@@ -78,6 +79,9 @@ int httpx__exchange_new(httpx__engine_t *e, const char *method, const char *url,
 /* Start: the sink's callbacks come from the loop from now on (never from inside
  * this call). */
 void httpx__exchange_start(httpx__exchange_t *x);
+/* Hand the exchange's reports to another sink from now on (a stream's future
+ * gives way to its response once the head is in). */
+void httpx__exchange_set_sink(httpx__exchange_t *x, const httpx__exchange_sink_t *sink);
 /* Deliver body bytes held back by a short `taken`, then read on. Safe any time. */
 void httpx__exchange_resume(httpx__exchange_t *x);
 /* Stop and release everything (the connection is closed unless it was already

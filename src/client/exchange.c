@@ -628,10 +628,18 @@ void httpx__exchange_start(httpx__exchange_t *x)
         x->total_deadline = now_ms(x) + x->to.total;
     enter(x);
     x->in_start = true;
-    x_acquire(x, false);
+    if (e->closed)
+        fail(x, HTTPX_E_CLOSED, HTTPX_PHASE_SETUP, "%s %s: client closed", x->method, x->url->str);
+    else
+        x_acquire(x, false);
     if (alive(x))
         x->in_start = false;
     leave(x);
+}
+
+void httpx__exchange_set_sink(httpx__exchange_t *x, const httpx__exchange_sink_t *sink)
+{
+    x->sink = *sink;
 }
 
 void httpx__exchange_resume(httpx__exchange_t *x)

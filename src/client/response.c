@@ -32,7 +32,7 @@ httpx_response_t *httpx__response_new(httpx__engine_t *e, bool streaming)
         .max_ratio = e->limits.max_decoded_ratio,
         .max_encodings = e->limits.max_encodings,
     };
-    r->client_link.prev = r->client_link.next = &r->client_link;
+    r->stream_link.prev = r->stream_link.next = &r->stream_link;
     return r;
 }
 
@@ -104,6 +104,51 @@ static int buffer_decoded(httpx_response_t *r, const uint8_t *in, size_t len, bo
     }
 }
 
+/* Call the async body callback; false when the response was freed meanwhile. */
+static bool call_body_cb(httpx_response_t *r, const void *data, size_t len, int status)
+{
+    r->cb_depth++;
+    r->body_cb(r, data, len, status, r->body_user);
+    if (--r->cb_depth == 0 && r->free_pending) {
+        httpx__response_real_free(r);
+        return false;
+    }
+    return true;
+}
+
+/* Async delivery: decoded through a 16 KiB window, or as received. Stops when the
+ * callback pauses or closes the response. */
+static int callback_body(httpx_response_t *r, const char *data, size_t len, size_t *taken)
+{
+    if (r->paused || r->closed)
+        return 0;
+    if (r->cb_raw || !r->dec) {
+        r->bytes_downloaded += len;
+        *taken = len;
+        call_body_cb(r, data, len, 0);
+        return 0;
+    }
+    uint8_t window[DECODE_CHUNK];
+    const uint8_t *in = (const uint8_t *)data;
+    size_t in_len = len;
+    while (!r->paused && !r->closed) {
+        size_t produced = 0;
+        int rc = httpx__decoder_run(r->dec, &in, &in_len, false, window, sizeof window, &produced, &r->err);
+        if (rc < 0)
+            return rc;
+        r->dec_done = rc == 1;
+        *taken = len - in_len;
+        if (produced) {
+            if (!call_body_cb(r, window, produced, 0))
+                return 0; /* freed in the callback: touch nothing */
+        } else if (!in_len || rc == 1) {
+            break;
+        }
+    }
+    r->bytes_downloaded += *taken;
+    return 0;
+}
+
 static int sink_body(httpx__exchange_t *x, const char *data, size_t len, size_t *taken, void *user)
 {
     httpx_response_t *r = user;
@@ -112,6 +157,11 @@ static int sink_body(httpx__exchange_t *x, const char *data, size_t len, size_t 
     switch (r->mode) {
     case HTTPX__BODY_PENDING:
         return 0;
+    case HTTPX__BODY_CALLBACK:
+        if (!r->cb_buffer)
+            return callback_body(r, data, len, taken);
+        /* read_async: buffer like a sync read */
+        /* fall through */
     case HTTPX__BODY_BUFFER: {
         int rc;
         if (r->dec) {
@@ -195,6 +245,8 @@ static void sink_done(httpx__exchange_t *x, int status, const httpx_error_t *err
     }
     r->x = NULL;
     httpx__exchange_free(x);
+    if (r->mode == HTTPX__BODY_CALLBACK)
+        httpx__response_body_end(r); /* last: the callback may free the response */
 }
 
 const httpx__exchange_sink_t httpx__response_sink = {sink_head, sink_body, sink_trailers, sink_done, NULL};
@@ -213,6 +265,7 @@ int httpx__response_finish_buffer(httpx_response_t *r)
     httpx__decoder_free(r->dec);
     r->dec = NULL;
     r->consumed = true;
+    r->mode = HTTPX__BODY_BUFFER; /* read_async ends here too: content() works */
     return 0;
 }
 
@@ -323,6 +376,25 @@ int httpx_response_raise_for_status(const httpx_response_t *r)
     return r->status >= 400 && r->status <= 599 ? HTTPX_E_STATUS : 0;
 }
 
+void httpx__response_attach(httpx_response_t *r, httpx__engine_t *e, httpx_loop_t *loop)
+{
+    r->eng = e;
+    r->loop = loop;
+    r->stream_link.next = e->streams.next;
+    r->stream_link.prev = &e->streams;
+    e->streams.next->prev = &r->stream_link;
+    e->streams.next = &r->stream_link;
+}
+
+static void unlink_stream(httpx_response_t *r)
+{
+    r->stream_link.prev->next = r->stream_link.next;
+    r->stream_link.next->prev = r->stream_link.prev;
+    r->stream_link.prev = r->stream_link.next = &r->stream_link;
+    r->eng = NULL;
+    r->loop = NULL;
+}
+
 void httpx__response_detach(httpx_response_t *r)
 {
     if (r->x) {
@@ -330,12 +402,64 @@ void httpx__response_detach(httpx_response_t *r)
         r->x = NULL;
         if (!r->body_done) {
             r->body_done = true;
+            r->closed = true;
             r->rc = HTTPX_E_STREAM_CLOSED;
             httpx__err(&r->err, HTTPX_E_STREAM_CLOSED, HTTPX_PHASE_READ_BODY, "stream closed: its client was closed");
         }
     }
-    r->client_link.prev->next = r->client_link.next;
-    r->client_link.next->prev = r->client_link.prev;
-    r->client_link.prev = r->client_link.next = &r->client_link;
-    r->client = NULL;
+    unlink_stream(r);
+    httpx__response_body_end(r);
+}
+
+static void resume_fired(httpx_timer_t *t, void *user)
+{
+    httpx_response_t *r = user;
+    (void)t;
+    if (r->paused || r->closed)
+        return;
+    if (r->x)
+        httpx__exchange_resume(r->x); /* may end the body: then body_end runs */
+    else
+        httpx__response_body_end(r);
+}
+
+void httpx__response_schedule_resume(httpx_response_t *r)
+{
+    if (!r->loop)
+        return;
+    if (!r->resume_timer_live) {
+        httpx__timer_init(&r->resume_timer, r->loop, resume_fired, r);
+        r->resume_timer_live = true;
+    }
+    httpx_timer_start(&r->resume_timer, 0);
+}
+
+void httpx__response_body_end(httpx_response_t *r)
+{
+    if (!r->body_cb || r->end_reported || !r->body_done)
+        return;
+    int status = r->rc == HTTPX_E_CLOSED ? HTTPX_E_STREAM_CLOSED : r->rc;
+    if (!status && r->cb_buffer)
+        status = httpx__response_finish_buffer(r);
+    else if (!status && r->dec && !r->dec_done && !r->cb_raw) {
+        /* flush what the decoder still holds (gzip and zstd end only here) */
+        uint8_t window[DECODE_CHUNK];
+        for (;;) {
+            const uint8_t *in = NULL;
+            size_t in_len = 0, produced = 0;
+            int rc = httpx__decoder_run(r->dec, &in, &in_len, true, window, sizeof window, &produced, &r->err);
+            if (rc < 0) {
+                status = rc;
+                break;
+            }
+            if (produced && !call_body_cb(r, window, produced, 0))
+                return;
+            if (rc == 1 || !produced)
+                break;
+        }
+    }
+    if (!status)
+        r->consumed = true;
+    r->end_reported = true;
+    call_body_cb(r, NULL, 0, status);
 }

@@ -6,13 +6,15 @@
 
 #include "client/engine.h"
 #include "decode/decode.h"
+#include "httpx/async.h"
 #include "httpx/response.h"
 
 typedef enum httpx__body_mode {
     HTTPX__BODY_PENDING = 0,  /* streaming, nothing asked yet: hold the bytes */
     HTTPX__BODY_BUFFER,       /* into r->content, decoded */
     HTTPX__BODY_STREAM,       /* decoded into the caller's buffer */
-    HTTPX__BODY_RAW           /* as received into the caller's buffer */
+    HTTPX__BODY_RAW,          /* as received into the caller's buffer */
+    HTTPX__BODY_CALLBACK      /* to an httpx_body_cb (async), decoded or raw */
 } httpx__body_mode_t;
 
 struct httpx_response {
@@ -41,10 +43,24 @@ struct httpx_response {
     uint8_t *out;                   /* the caller's buffer during stream/raw */
     size_t out_cap, out_len;
 
-    /* the sync client that runs the loop for a streaming response */
-    struct httpx_client *client;
-    httpx__link_t client_link;
-    struct httpx_client *owned_client; /* one-shot httpx_stream */
+    /* an open streaming response: the engine that feeds it (to detach it when the
+     * client closes) and the loop to run while pulling */
+    httpx__engine_t *eng;
+    httpx_loop_t *loop;
+    httpx__link_t stream_link;          /* in eng->streams */
+    struct httpx_client *owned_client;  /* one-shot httpx_stream */
+
+    /* async body delivery */
+    httpx_body_cb body_cb;
+    void *body_user;
+    bool cb_raw;                        /* callback gets undecoded bytes */
+    bool cb_buffer;                     /* read_async: buffer, then one final call */
+    bool paused;
+    bool end_reported;
+    int cb_depth;                       /* inside body_cb: free is deferred */
+    bool free_pending;
+    httpx_timer_t resume_timer;         /* delivers held bytes from the loop */
+    bool resume_timer_live;
 };
 
 /* A new empty response that will be fed by an exchange of `e`. */
@@ -53,7 +69,17 @@ httpx_response_t *httpx__response_new(httpx__engine_t *e, bool streaming);
 extern const httpx__exchange_sink_t httpx__response_sink;
 /* Finish decoding a buffered body after the exchange is done. */
 int httpx__response_finish_buffer(httpx_response_t *r);
-/* Detach a streaming response from its client (client closing): it becomes closed. */
+/* Register an open streaming response with its engine and loop. */
+void httpx__response_attach(httpx_response_t *r, httpx__engine_t *e, httpx_loop_t *loop);
+/* Detach a streaming response from its engine (client closing): it becomes closed,
+ * and an async body callback gets its final call with HTTPX_E_STREAM_CLOSED. */
 void httpx__response_detach(httpx_response_t *r);
+/* Hand held body bytes (or the end) to an async callback on the loop's next turn. */
+void httpx__response_schedule_resume(httpx_response_t *r);
+/* Free now (callers know no callback of the response is running). */
+void httpx__response_real_free(httpx_response_t *r);
+/* The exchange of a streaming response ended (status 0 or error): report the end
+ * to an async body callback, if one is set. */
+void httpx__response_body_end(httpx_response_t *r);
 
 #endif

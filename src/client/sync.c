@@ -13,7 +13,6 @@ struct httpx_client {
     httpx__engine_t eng;
     httpx_loop_t *loop;             /* private: nobody else runs it */
     httpx_error_t last;
-    httpx__link_t streams;          /* open streaming responses */
     bool closed;
 };
 
@@ -40,7 +39,6 @@ int httpx_client_new(const httpx_client_opts_t *opts, httpx_client_t **out)
         return HTTPX_E_NOMEM;
     }
     c->loop = loop;
-    c->streams.prev = c->streams.next = &c->streams;
     int rc = httpx__engine_init(&c->eng, loop, opts, &c->last);
     if (rc) {
         httpx__free(a, c);
@@ -49,6 +47,13 @@ int httpx_client_new(const httpx_client_opts_t *opts, httpx_client_t **out)
     }
     *out = c;
     return 0;
+}
+
+void httpx__client_engine(httpx_client_t *c, httpx__engine_t **e, httpx_loop_t **loop);
+void httpx__client_engine(httpx_client_t *c, httpx__engine_t **e, httpx_loop_t **loop)
+{
+    *e = &c->eng;
+    *loop = c->loop;
 }
 
 const httpx_error_t *httpx_client_last_error(const httpx_client_t *c) { return c ? &c->last : NULL; }
@@ -119,15 +124,8 @@ static int send_request(httpx_client_t *c, const char *method, const char *url, 
         httpx_response_free(r);
         goto fail;
     }
-    if (streaming && !r->body_done) {
-        r->client = c;
-        r->client_link.next = c->streams.next;
-        r->client_link.prev = &c->streams;
-        c->streams.next->prev = &r->client_link;
-        c->streams.next = &r->client_link;
-    } else if (streaming) {
-        r->client = NULL; /* body already complete: nothing left to pull from the loop */
-    }
+    if (streaming)
+        httpx__response_attach(r, &c->eng, c->loop);
     httpx__err_clear(&c->last);
     *out = r;
     return 0;
@@ -178,10 +176,6 @@ void httpx_client_close(httpx_client_t *c)
     if (!c || c->closed)
         return;
     c->closed = true;
-    while (c->streams.next != &c->streams) {
-        httpx_response_t *r = (httpx_response_t *)((char *)c->streams.next - offsetof(httpx_response_t, client_link));
-        httpx__response_detach(r);
-    }
     httpx__engine_close(&c->eng);
 }
 
@@ -214,7 +208,7 @@ static int one_shot(const char *method, const char *url, const httpx_req_opts_t 
         return rc;
     }
     rc = send_request(c, method, url, opts, streaming, out);
-    if (rc == 0 && streaming && (*out)->client) {
+    if (rc == 0 && streaming && !(*out)->body_done) {
         (*out)->owned_client = c; /* freed with the response */
         return 0;
     }
@@ -243,152 +237,6 @@ ONE_SHOT_FN(post, "POST")
 ONE_SHOT_FN(put, "PUT")
 ONE_SHOT_FN(patch, "PATCH")
 #undef ONE_SHOT_FN
-
-/* ---- streaming responses ---------------------------------------------------- */
-
-/* Check that a body call may proceed, and choose the mode on first use. */
-static int stream_begin(httpx_response_t *r, httpx__body_mode_t mode)
-{
-    if (!r)
-        return HTTPX_E_INVAL;
-    if (!r->streaming)
-        return HTTPX_E_STREAM_CONSUMED; /* a buffered response's body was read already */
-    if (r->closed)
-        return HTTPX_E_STREAM_CLOSED;
-    if (r->mode != HTTPX__BODY_PENDING && r->mode != mode)
-        return HTTPX_E_STREAM_CONSUMED;
-    if (r->consumed)
-        return HTTPX_E_STREAM_CONSUMED;
-    if (httpx__in_loop_callback())
-        return HTTPX_E_SYNC_IN_ASYNC;
-    r->mode = mode;
-    return 0;
-}
-
-/* The body's final status once everything was delivered. */
-static int body_status(httpx_response_t *r)
-{
-    if (r->rc == HTTPX_E_CLOSED)
-        return HTTPX_E_STREAM_CLOSED;
-    return r->rc;
-}
-
-int httpx_response_read(httpx_response_t *r)
-{
-    int rc = stream_begin(r, HTTPX__BODY_BUFFER);
-    if (rc)
-        return rc;
-    if (r->x) {
-        httpx__exchange_resume(r->x);
-        if (r->client && (rc = run_until(r->client, &r->body_done)))
-            return rc;
-    }
-    if (!r->body_done)
-        return HTTPX_E_STREAM_CLOSED;
-    if ((rc = body_status(r)))
-        return rc;
-    return httpx__response_finish_buffer(r);
-}
-
-static int pull(httpx_response_t *r, httpx__body_mode_t mode, void *buf, size_t cap, size_t *n)
-{
-    if (!n || (!buf && cap))
-        return HTTPX_E_INVAL;
-    *n = 0;
-    int rc = stream_begin(r, mode);
-    if (rc)
-        return rc;
-    if (!cap)
-        return 0;
-    r->out = buf;
-    r->out_cap = cap;
-    r->out_len = 0;
-    if (r->x)
-        httpx__exchange_resume(r->x);
-    while (!r->out_len && !r->body_done && r->client) {
-        if ((rc = httpx_loop_run_once(r->client->loop, -1)))
-            break;
-    }
-    /* The body ended: flush what the decoder still holds. */
-    if (!rc && r->body_done && !r->rc && r->out_len < cap && mode == HTTPX__BODY_STREAM && r->dec &&
-        !r->dec_done) {
-        const uint8_t *in = NULL;
-        size_t in_len = 0, produced = 0;
-        int drc = httpx__decoder_run(r->dec, &in, &in_len, true, r->out + r->out_len, cap - r->out_len,
-                                     &produced, &r->err);
-        if (drc < 0)
-            rc = drc;
-        else {
-            r->out_len += produced;
-            r->dec_done = drc == 1;
-        }
-    }
-    *n = r->out_len;
-    r->out = NULL;
-    r->out_cap = r->out_len = 0;
-    if (rc)
-        return rc;
-    if (*n)
-        return 0;
-    if (!r->body_done)
-        return HTTPX_E_STREAM_CLOSED;
-    if ((rc = body_status(r)))
-        return rc;
-    r->consumed = true;
-    return 0;
-}
-
-int httpx_response_stream(httpx_response_t *r, void *buf, size_t cap, size_t *n)
-{
-    return pull(r, HTTPX__BODY_STREAM, buf, cap, n);
-}
-
-int httpx_response_raw(httpx_response_t *r, void *buf, size_t cap, size_t *n)
-{
-    return pull(r, HTTPX__BODY_RAW, buf, cap, n);
-}
-
-void httpx_response_close(httpx_response_t *r)
-{
-    if (!r || !r->streaming || r->closed)
-        return;
-    if (r->x) {
-        /* Not drained: the connection cannot be reused and is closed. */
-        httpx__exchange_free(r->x);
-        r->x = NULL;
-    }
-    if (r->client) {
-        r->client_link.prev->next = r->client_link.next;
-        r->client_link.next->prev = r->client_link.prev;
-        r->client_link.prev = r->client_link.next = &r->client_link;
-        r->client = NULL;
-    }
-    if (!r->body_done) {
-        r->body_done = true;
-        r->rc = HTTPX_E_STREAM_CLOSED;
-    }
-    r->closed = true;
-}
-
-void httpx_response_free(httpx_response_t *r)
-{
-    if (!r)
-        return;
-    httpx_response_close(r);
-    if (r->x)
-        httpx__exchange_free(r->x);
-    httpx__decoder_free(r->dec);
-    httpx_headers_free(r->headers);
-    httpx_headers_free(r->trailers);
-    httpx__buf_release(&r->content);
-    const httpx_allocator_t *a = r->a;
-    httpx__free(a, r->reason);
-    httpx__free(a, r->url);
-    httpx__free(a, r->text);
-    httpx_client_t *owned = r->owned_client;
-    httpx__free(a, r);
-    httpx_client_free(owned);
-}
 
 const char *httpx_version(void) { return HTTPX_VERSION_STRING; }
 

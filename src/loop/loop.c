@@ -44,7 +44,8 @@ struct httpx_loop {
     int timer_dispatch; /* >0 while running due timers: re-arm once at the end */
     uint64_t fired;     /* count of httpx_loop_timer_fired calls */
 
-    size_t active_ios; /* ios with a non-zero interest */
+    size_t active_ios; /* strong ios with a non-zero interest */
+    size_t weak_timers; /* weak timers in the heap */
     long refs;
     int depth;  /* >0 while this loop dispatches or runs: freeing it is refused */
     bool stop;
@@ -120,6 +121,8 @@ static void heap_down(httpx_loop_t *loop, size_t i)
 
 static void heap_remove(httpx_loop_t *loop, httpx_timer_t *t)
 {
+    if (t->weak)
+        loop->weak_timers--;
     size_t i = t->heap_index;
     httpx_timer_t *last = loop->heap[--loop->heap_len];
     t->heap_index = NOT_ARMED;
@@ -200,6 +203,8 @@ int httpx_timer_start(httpx_timer_t *t, uint64_t timeout_ms)
     t->deadline = timeout_ms > NO_DEADLINE - 1 - now ? NO_DEADLINE - 1 : now + timeout_ms;
     t->seq = loop->timer_seq++;
     loop->heap[loop->heap_len] = t;
+    if (t->weak)
+        loop->weak_timers++;
     heap_up(loop, loop->heap_len++);
     timer_rearm(loop);
     return 0;
@@ -272,7 +277,7 @@ void httpx__io_release(httpx_io_t *io)
     if (!io || !io->loop)
         return;
     httpx_loop_t *loop = io->loop;
-    if (io->events)
+    if (io->events && !io->weak)
         loop->active_ios--;
     /* Always tell the backend, even with no interest: it may keep per-fd state
      * without using the slot. */
@@ -307,10 +312,12 @@ int httpx_io_set(httpx_io_t *io, int events)
     int rc = loop->ops.watch(loop->user, io->fd, events, io, &io->slot);
     if (rc < 0)
         return rc;
-    if (!io->events && events)
-        loop->active_ios++;
-    else if (io->events && !events)
-        loop->active_ios--;
+    if (!io->weak) {
+        if (!io->events && events)
+            loop->active_ios++;
+        else if (io->events && !events)
+            loop->active_ios--;
+    }
     io->events = events;
     return 0;
 }
@@ -486,9 +493,27 @@ void httpx__loop_unref(httpx_loop_t *loop)
         loop->refs--;
 }
 
+void httpx__io_set_weak(httpx_io_t *io, bool weak)
+{
+    if (!io->loop || io->weak == weak)
+        return;
+    if (io->events)
+        io->loop->active_ios += weak ? (size_t)-1 : 1;
+    io->weak = weak;
+}
+
+void httpx__timer_set_weak(httpx_timer_t *t, bool weak)
+{
+    if (t->weak == weak)
+        return;
+    if (httpx__timer_active(t))
+        t->loop->weak_timers += weak ? 1 : (size_t)-1;
+    t->weak = weak;
+}
+
 static bool loop_alive(httpx_loop_t *loop)
 {
-    if (loop->active_ios || loop->heap_len)
+    if (loop->active_ios || loop->heap_len > loop->weak_timers)
         return true;
     pthread_mutex_lock(&loop->post_mu);
     bool posted = loop->post_count > 0;

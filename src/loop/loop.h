@@ -20,6 +20,7 @@ struct httpx_timer {
     httpx_timer_cb cb;
     void *user;
     bool heap_owned;    /* allocated by httpx_timer_new */
+    bool weak;          /* does not keep httpx_loop_run going (housekeeping) */
 };
 
 struct httpx_io {
@@ -30,6 +31,7 @@ struct httpx_io {
     httpx_io_cb cb;
     void *user;
     bool heap_owned;
+    bool weak;          /* does not keep httpx_loop_run going (idle connections) */
 };
 
 /* Embedded forms. release stops/forgets and never closes the fd. */
@@ -38,6 +40,12 @@ void httpx__timer_release(httpx_timer_t *t);
 static inline bool httpx__timer_active(const httpx_timer_t *t) { return t->heap_index != (size_t)-1; }
 int httpx__io_init(httpx_io_t *io, httpx_loop_t *loop, int fd, httpx_io_cb cb, void *user);
 void httpx__io_release(httpx_io_t *io);
+
+/* Weak watchers and timers (idle pooled connections, the pool's expiry timer) do
+ * not keep httpx_loop_run() alive, as an unref'd libuv handle: a loop whose only
+ * work is keeping connections warm has nothing left to wait for. */
+void httpx__io_set_weak(httpx_io_t *io, bool weak);
+void httpx__timer_set_weak(httpx_timer_t *t, bool weak);
 
 /* Allocator of the loop (never NULL). */
 const httpx_allocator_t *httpx__loop_allocator(const httpx_loop_t *loop);

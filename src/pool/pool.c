@@ -106,6 +106,7 @@ int httpx__pool_new(httpx_loop_t *loop, httpx__resolver_t *resolver,
     list_init(&p->idle_lru);
     list_init(&p->waiters);
     httpx__timer_init(&p->expiry, loop, expiry_fired, p);
+    httpx__timer_set_weak(&p->expiry, true);
     *out = p;
     return 0;
 }
@@ -266,6 +267,7 @@ static void conn_take(httpx__conn_t *c, httpx__waiter_t *w, const httpx__conn_us
     p->idle--;
     c->state = HTTPX__CONN_BUSY;
     c->user = *user;
+    httpx__io_set_weak(&c->io, false);
     w->ready(w, c);
 }
 
@@ -359,7 +361,9 @@ void httpx__pool_release(httpx__conn_t *c)
     c->state = HTTPX__CONN_IDLE;
     c->user = (httpx__conn_user_t){0};
     c->idle_since = httpx_loop_now(p->loop);
-    /* Watch for the server closing the idle connection. */
+    /* Watch for the server closing the idle connection, without keeping
+     * httpx_loop_run() alive for it. */
+    httpx__io_set_weak(&c->io, true);
     if (httpx_io_set(&c->io, HTTPX_IO_READ) != 0) {
         httpx__conn_close(c);
         return;

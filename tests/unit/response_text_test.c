@@ -23,7 +23,7 @@ static httpx_response_t *make(const char *content_type, const char *body, size_t
     r->mode = HTTPX__BODY_BUFFER;
     r->consumed = true;
     r->status = 200;
-    r->client_link.prev = r->client_link.next = &r->client_link;
+    r->stream_link.prev = r->stream_link.next = &r->stream_link;
     return r;
 }
 

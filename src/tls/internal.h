@@ -1,0 +1,93 @@
+/* tls/internal.h — what the files of src/tls share; nothing outside src/tls includes it. */
+#ifndef HTTPX_TLS_INTERNAL_H
+#define HTTPX_TLS_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include <openssl/ssl.h>
+
+#include "tls/tls.h"
+
+/* The largest TLS record payload: the unit writes are gathered into. */
+#define HTTPX__TLS_RECORD 16384
+
+/* One cached session: the last ticket or session id a server gave for key "host:port". */
+typedef struct httpx__tls_sess {
+    char *key;
+    SSL_SESSION *sess;
+    uint64_t used; /* LRU stamp */
+} httpx__tls_sess_t;
+
+struct httpx__tls_ctx {
+    const httpx_allocator_t *alloc;
+    SSL_CTX *ssl;
+    BIO_METHOD *bio;  /* our socket BIO (bio.c); per context, so no global state */
+    atomic_int refs;  /* the creator's reference + one per live connection */
+    bool insecure;
+    int keylog_fd;    /* -1: none */
+    /* session cache (session.c): a small array scanned linearly, once per handshake */
+    pthread_mutex_t lock;
+    httpx__tls_sess_t *sess;
+    size_t nsess, maxsess;
+    uint64_t clock;
+};
+
+/* The socket under the BIO: lives inside httpx__tls_t, which outlives its SSL. */
+typedef struct httpx__tls_sock {
+    int fd;
+    int err;  /* errno of the last failed send/recv, 0 if none */
+    bool eof; /* recv returned 0 */
+} httpx__tls_sock_t;
+
+struct httpx__tls {
+    httpx__tls_ctx_t *ctx;
+    SSL *ssl;
+    httpx__tls_sock_t sock;
+    bool done;    /* handshake finished */
+    bool fatal;   /* an error was reported: no more I/O, no close_notify */
+    bool rx_any;  /* application data was received */
+    char alpn[32];
+    const char *host; /* into name[]: the normalised host, for checks and messages */
+    const char *key;  /* into name[]: "host:port", the session cache key */
+    char name[];      /* "host\0host:port\0" */
+};
+
+/* ---- bio.c ---- */
+/* A BIO_METHOD doing recv / send(MSG_NOSIGNAL) on a httpx__tls_sock_t. NULL on OOM. */
+BIO_METHOD *httpx__tls_bio_method(void);
+/* A BIO of that method over *sock (not owned). NULL on OOM. */
+BIO *httpx__tls_bio_new(BIO_METHOD *m, httpx__tls_sock_t *sock);
+
+/* ---- store.c ---- */
+/* Install the trust store of cfg (explicit files, or the system's) into ssl. */
+int httpx__tls_store_load(SSL_CTX *ssl, const httpx__tls_config_t *cfg, httpx_error_t *err);
+
+/* ---- keylog.c ---- */
+/* Open cfg->keylog_file (append) and hook the keylog callback. */
+int httpx__tls_keylog_open(httpx__tls_ctx_t *ctx, const char *path, httpx_error_t *err);
+void httpx__tls_keylog_close(httpx__tls_ctx_t *ctx);
+
+/* ---- session.c ---- */
+/* Set up the cache with room for max entries (0: no resumption). */
+int httpx__tls_sess_init(httpx__tls_ctx_t *ctx, size_t max);
+/* Free every cached session and the table. */
+void httpx__tls_sess_release(httpx__tls_ctx_t *ctx);
+/* A new reference to the resumable session cached for key, or NULL. */
+SSL_SESSION *httpx__tls_sess_get(httpx__tls_ctx_t *ctx, const char *key);
+/* Cache sess for key, replacing the older one. Takes the reference on true;
+ * false (cache off or out of memory): the caller keeps it. */
+bool httpx__tls_sess_put(httpx__tls_ctx_t *ctx, const char *key, SSL_SESSION *sess);
+/* Forget key's session (after a failed handshake). */
+void httpx__tls_sess_drop(httpx__tls_ctx_t *ctx, const char *key);
+
+/* ---- fail.c ---- */
+enum { HTTPX__TLS_OP_HANDSHAKE, HTTPX__TLS_OP_READ, HTTPX__TLS_OP_WRITE };
+/* Turn a failed SSL call (its return value r) into AGAIN + *want, or into an error
+ * (marking t fatal). Empties OpenSSL's thread error queue. */
+int httpx__tls_fail(httpx__tls_t *t, int op, int r, int *want, httpx_error_t *err);
+/* The reason for the earliest error in OpenSSL's queue, into buf; empties the queue. */
+const char *httpx__tls_reason(char *buf, size_t n);
+
+#endif

@@ -1,0 +1,422 @@
+/* The async client on the built-in loop: futures, callbacks, close ("async with"),
+ * cancel, async streaming with backpressure, sync calls refused inside callbacks. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <httpx.h>
+#include "integration/peers.h"
+
+static peers_t P;
+static char url_buf[1024];
+
+static const char *U(const char *base, const char *path)
+{
+    snprintf(url_buf, sizeof url_buf, "%s%s", base, path);
+    return url_buf;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    return peers_load(&P) == 0 ? 0 : -1;
+}
+
+typedef struct counter {
+    int calls, ok, failed, last_status;
+    size_t bytes;
+} counter_t;
+
+static void count_cb(httpx_future_t *f, int status, void *user)
+{
+    counter_t *c = user;
+    c->calls++;
+    c->last_status = status;
+    if (status == 0) {
+        httpx_response_t *r;
+        assert_int_equal(httpx_future_take(f, &r), 0);
+        const void *d;
+        size_t n;
+        assert_int_equal(httpx_response_content(r, &d, &n), 0);
+        c->bytes += n;
+        c->ok++;
+        httpx_response_free(r);
+    } else {
+        c->failed++;
+    }
+    httpx_future_free(f);
+}
+
+static void get_with_callback_and_run(void **state)
+{
+    (void)state;
+    httpx_loop_t *loop = httpx_loop_new(NULL);
+    httpx_async_client_t *ac;
+    assert_int_equal(httpx_async_client_new(loop, NULL, &ac), 0);
+    counter_t c = {0};
+    httpx_future_t *f;
+    assert_int_equal(httpx_async_get(ac, U(P.nginx, "/small.txt"), NULL, &f), 0);
+    assert_false(httpx_future_done(f));
+    assert_int_equal(httpx_future_status(f), HTTPX_E_BUSY);
+    assert_int_equal(httpx_future_then(f, count_cb, &c), 0);
+    assert_int_equal(c.calls, 0); /* never from inside the call */
+    /* run returns once nothing is left to do: idle kept-alive connections do not
+     * keep the loop alive */
+    assert_int_equal(httpx_loop_run(loop), 0);
+    assert_int_equal(c.calls, 1);
+    assert_int_equal(c.ok, 1);
+    assert_int_equal(c.bytes, strlen("hello from nginx\n"));
+    httpx_pool_stats_t s;
+    httpx_async_client_pool_stats(ac, &s);
+    assert_int_equal(s.idle, 1);
+    httpx_async_client_free(ac);
+    assert_int_equal(httpx_loop_free(loop), 0);
+}
+
+static void future_wait_and_take(void **state)
+{
+    (void)state;
+    httpx_loop_t *loop = httpx_loop_new(NULL);
+    httpx_async_client_t *ac;
+    assert_int_equal(httpx_async_client_new(loop, NULL, &ac), 0);
+    httpx_future_t *f;
+    assert_int_equal(httpx_async_get(ac, U(P.raw, "/ok"), NULL, &f), 0);
+    assert_int_equal(httpx_future_wait(f), 0);
+    httpx_response_t *r;
+    assert_int_equal(httpx_future_take(f, &r), 0);
+    httpx_response_t *again;
+    assert_int_equal(httpx_future_take(f, &again), HTTPX_E_STREAM_CONSUMED);
+    assert_null(again);
+    httpx_future_free(f);
+    assert_string_equal(httpx_response_text(r), "hello");
+    /* a failing one reports its error through the future */
+    assert_int_equal(httpx_async_get(ac, U(P.raw, "/truncated-body"), NULL, &f), 0);
+    assert_int_equal(httpx_future_wait(f), HTTPX_E_SERVER_DISCONNECTED);
+    assert_int_equal(httpx_future_error(f)->code, HTTPX_E_SERVER_DISCONNECTED);
+    assert_non_null(strstr(httpx_future_error(f)->message, "truncated-body"));
+    httpx_response_t *none;
+    assert_int_equal(httpx_future_take(f, &none), HTTPX_E_SERVER_DISCONNECTED);
+    httpx_future_free(f);
+    /* synchronous failures make no future and fire nothing */
+    httpx_future_t *g = (httpx_future_t *)1;
+    assert_int_equal(httpx_async_get(ac, "http://bad host/", NULL, &g), HTTPX_E_INVALID_URL);
+    httpx_async_client_free(ac);
+    /* the buffered response outlives its client */
+    assert_string_equal(httpx_response_text(r), "hello");
+    httpx_response_free(r);
+    assert_int_equal(httpx_loop_free(loop), 0);
+}
+
+static void many_concurrent_share_the_pool(void **state)
+{
+    (void)state;
+    httpx_loop_t *loop = httpx_loop_new(NULL);
+    httpx_async_client_t *ac;
+    assert_int_equal(httpx_async_client_new(loop, HTTPX_CLIENT(.limits = {.max_connections = 8}), &ac), 0);
+    counter_t c = {0};
+    enum { N = 500 };
+    for (int i = 0; i < N; i++) {
+        httpx_future_t *f;
+        assert_int_equal(httpx_async_get(ac, U(P.nginx, "/1k.bin"), NULL, &f), 0);
+        httpx_future_then(f, count_cb, &c);
+    }
+    httpx_pool_stats_t s;
+    httpx_async_client_pool_stats(ac, &s);
+    assert_true(s.open <= 8);
+    assert_true(s.waiting > 0);
+    assert_int_equal(httpx_loop_run(loop), 0);
+    assert_int_equal(c.calls, N);
+    assert_int_equal(c.ok, N);
+    assert_int_equal(c.bytes, (size_t)N * 1024);
+    httpx_async_client_pool_stats(ac, &s);
+    assert_true(s.open <= 8 && s.open == s.idle && s.waiting == 0);
+    httpx_async_client_free(ac);
+    assert_int_equal(httpx_loop_free(loop), 0);
+}
+
+static void close_fails_in_flight_once(void **state)
+{
+    (void)state;
+    httpx_loop_t *loop = httpx_loop_new(NULL);
+    httpx_async_client_t *ac;
+    assert_int_equal(httpx_async_client_new(loop, HTTPX_CLIENT(.limits = {.max_connections = 2}), &ac), 0);
+    counter_t c = {0};
+    for (int i = 0; i < 5; i++) { /* 2 connected, 3 waiting for the pool */
+        httpx_future_t *f;
+        assert_int_equal(httpx_async_get(ac, U(P.raw, "/never-answer"), NULL, &f), 0);
+        httpx_future_then(f, count_cb, &c);
+    }
+    /* let the first two connect and send */
+    for (int i = 0; i < 20; i++)
+        httpx_loop_run_once(loop, 10);
+    httpx_async_client_close(ac);
+    assert_int_equal(c.calls, 0); /* reported from the loop, not from close */
+    assert_int_equal(httpx_loop_run(loop), 0);
+    assert_int_equal(c.calls, 5);
+    assert_int_equal(c.failed, 5);
+    assert_int_equal(c.last_status, HTTPX_E_CLOSED);
+    httpx_future_t *f;
+    assert_int_equal(httpx_async_get(ac, U(P.raw, "/ok"), NULL, &f), HTTPX_E_CLOSED);
+    httpx_pool_stats_t s;
+    httpx_async_client_pool_stats(ac, &s);
+    assert_int_equal(s.open, 0);
+    httpx_async_client_free(ac);
+    assert_int_equal(httpx_loop_free(loop), 0);
+}
+
+static void cancel_returns_the_slot(void **state)
+{
+    (void)state;
+    httpx_loop_t *loop = httpx_loop_new(NULL);
+    httpx_async_client_t *ac;
+    assert_int_equal(httpx_async_client_new(loop, HTTPX_CLIENT(.limits = {.max_connections = 1}), &ac), 0);
+    counter_t c = {0};
+    httpx_future_t *slow, *queued;
+    assert_int_equal(httpx_async_get(ac, U(P.raw, "/never-answer"), NULL, &slow), 0);
+    assert_int_equal(httpx_async_get(ac, U(P.raw, "/ok"), NULL, &queued), 0);
+    httpx_future_then(slow, count_cb, &c);
+    httpx_future_then(queued, count_cb, &c);
+    for (int i = 0; i < 10; i++)
+        httpx_loop_run_once(loop, 10);
+    httpx_pool_stats_t s;
+    httpx_async_client_pool_stats(ac, &s);
+    assert_int_equal(s.open, 1);
+    assert_int_equal(s.waiting, 1);
+    httpx_future_cancel(slow);
+    assert_int_equal(httpx_future_status(slow), HTTPX_E_CANCELLED);
+    httpx_future_free(slow);
+    /* the freed slot goes to the queued request, which completes */
+    assert_int_equal(httpx_loop_run(loop), 0);
+    assert_int_equal(c.calls, 1);
+    assert_int_equal(c.ok, 1);
+    httpx_async_client_pool_stats(ac, &s);
+    assert_int_equal(s.waiting, 0);
+    assert_int_equal(s.open, s.idle);
+    httpx_async_client_free(ac);
+    assert_int_equal(httpx_loop_free(loop), 0);
+}
+
+/* ---- async streaming -------------------------------------------------------- */
+
+typedef struct stream_ctx {
+    httpx_loop_t *loop;
+    httpx_timer_t *resume;
+    httpx_response_t *r;
+    size_t bytes, chunks, limit;
+    int end_status, ends;
+    bool pause_each;
+    int pauses;
+} stream_ctx_t;
+
+static void on_resume_timer(httpx_timer_t *t, void *user)
+{
+    (void)t;
+    stream_ctx_t *s = user;
+    httpx_response_resume(s->r);
+}
+
+static void on_chunk(httpx_response_t *r, const void *data, size_t len, int status, void *user)
+{
+    stream_ctx_t *s = user;
+    if (!data) {
+        s->ends++;
+        s->end_status = status;
+        return;
+    }
+    s->bytes += len;
+    s->chunks++;
+    if (s->limit && s->bytes >= s->limit) {
+        httpx_response_close(r); /* enough: the rest is not read */
+        return;
+    }
+    if (s->pause_each) {
+        /* a slow consumer: pause, resume 1 ms later */
+        httpx_response_pause(r);
+        s->pauses++;
+        httpx_timer_start(s->resume, 1);
+    }
+}
+
+static httpx_response_t *open_stream(httpx_async_client_t *ac, const char *url)
+{
+    httpx_future_t *f;
+    assert_int_equal(httpx_async_stream(ac, "GET", url, NULL, &f), 0);
+    assert_int_equal(httpx_future_wait(f), 0);
+    httpx_response_t *r;
+    assert_int_equal(httpx_future_take(f, &r), 0);
+    httpx_future_free(f);
+    return r;
+}
+
+static void stream_decoded_raw_and_read(void **state)
+{
+    (void)state;
+    httpx_loop_t *loop = httpx_loop_new(NULL);
+    httpx_async_client_t *ac;
+    assert_int_equal(httpx_async_client_new(loop, NULL, &ac), 0);
+    char path[600];
+    snprintf(path, sizeof path, "%s/gzip/text.txt", P.www);
+    FILE *fp = fopen(path, "rb");
+    assert_non_null(fp);
+    fseek(fp, 0, SEEK_END);
+    size_t size = (size_t)ftell(fp);
+    fclose(fp);
+
+    stream_ctx_t s = {.loop = loop};
+    httpx_response_t *r = open_stream(ac, U(P.nginx, "/gzip/text.txt"));
+    s.r = r;
+    assert_int_equal(httpx_response_stream_async(r, on_chunk, &s), 0);
+    assert_int_equal(httpx_response_raw_async(r, on_chunk, &s), HTTPX_E_STREAM_CONSUMED);
+    assert_int_equal(s.chunks, 0);
+    assert_int_equal(httpx_loop_run(loop), 0);
+    assert_int_equal(s.ends, 1);
+    assert_int_equal(s.end_status, 0);
+    assert_int_equal(s.bytes, size);
+    httpx_response_free(r);
+
+    stream_ctx_t raw = {.loop = loop};
+    r = open_stream(ac, U(P.nginx, "/gzip/text.txt"));
+    raw.r = r;
+    assert_int_equal(httpx_response_raw_async(r, on_chunk, &raw), 0);
+    assert_int_equal(httpx_loop_run(loop), 0);
+    assert_int_equal(raw.end_status, 0);
+    assert_true(raw.bytes > 0 && raw.bytes < size);
+    assert_int_equal(httpx_response_bytes_downloaded(r), raw.bytes);
+    httpx_response_free(r);
+
+    stream_ctx_t rd = {.loop = loop};
+    r = open_stream(ac, U(P.nginx, "/gzip/text.txt"));
+    assert_int_equal(httpx_response_read_async(r, on_chunk, &rd), 0);
+    assert_int_equal(httpx_loop_run(loop), 0);
+    assert_int_equal(rd.ends, 1);
+    assert_int_equal(rd.chunks, 0);
+    const void *d;
+    size_t n;
+    assert_int_equal(httpx_response_content(r, &d, &n), 0);
+    assert_int_equal(n, size);
+    httpx_response_free(r);
+
+    /* the blocking pulls work on an async response too, outside callbacks */
+    r = open_stream(ac, U(P.nginx, "/64k.bin"));
+    assert_int_equal(httpx_response_read(r), 0);
+    assert_int_equal(httpx_response_content(r, &d, &n), 0);
+    assert_int_equal(n, 65536);
+    httpx_response_free(r);
+    httpx_async_client_free(ac);
+    assert_int_equal(httpx_loop_free(loop), 0);
+}
+
+static int small_scale(void)
+{
+    const char *s = getenv("HTTPX_TEST_SCALE");
+    return s && strcmp(s, "small") == 0;
+}
+
+static void slow_consumer_bounded_memory(void **state)
+{
+    (void)state;
+    httpx_loop_t *loop = httpx_loop_new(NULL);
+    httpx_async_client_t *ac;
+    assert_int_equal(httpx_async_client_new(loop, NULL, &ac), 0);
+    stream_ctx_t s = {.loop = loop, .pause_each = true, .limit = small_scale() ? (8u << 20) : (64u << 20)};
+    s.resume = httpx_timer_new(loop, on_resume_timer, &s);
+    long before = peers_rss_kib();
+    httpx_response_t *r = open_stream(ac, U(P.nginx, "/big.bin"));
+    s.r = r;
+    assert_int_equal(httpx_response_raw_async(r, on_chunk, &s), 0);
+    assert_int_equal(httpx_loop_run(loop), 0);
+    long after = peers_rss_kib();
+    print_message("  %zu bytes in %zu chunks, %d pauses, RSS %ld -> %ld KiB\n", s.bytes, s.chunks, s.pauses, before,
+                  after);
+    assert_true(s.bytes >= s.limit);
+    assert_true(s.pauses > 10);
+    assert_true(after - before < 16 * 1024);
+    httpx_response_free(r);
+    httpx_timer_free(s.resume);
+    httpx_async_client_free(ac);
+    assert_int_equal(httpx_loop_free(loop), 0);
+}
+
+static void close_client_closes_streams(void **state)
+{
+    (void)state;
+    httpx_loop_t *loop = httpx_loop_new(NULL);
+    httpx_async_client_t *ac;
+    assert_int_equal(httpx_async_client_new(loop, NULL, &ac), 0);
+    stream_ctx_t s = {.loop = loop};
+    httpx_response_t *r = open_stream(ac, U(P.raw, "/slow-drip?n=100&ms=50"));
+    s.r = r;
+    assert_int_equal(httpx_response_stream_async(r, on_chunk, &s), 0);
+    httpx_loop_run_once(loop, 100);
+    httpx_async_client_close(ac);
+    assert_int_equal(s.ends, 1);
+    assert_int_equal(s.end_status, HTTPX_E_STREAM_CLOSED);
+    char buf[8];
+    size_t n;
+    assert_int_equal(httpx_response_stream(r, buf, sizeof buf, &n), HTTPX_E_STREAM_CLOSED);
+    httpx_response_free(r);
+    httpx_async_client_free(ac);
+    assert_int_equal(httpx_loop_run(loop), 0);
+    assert_int_equal(httpx_loop_free(loop), 0);
+}
+
+/* ---- the spec's FAQ ----------------------------------------------------------- */
+
+typedef struct faq_ctx {
+    int get_rc, wait_rc, run_rc;
+    httpx_future_t *other;
+    httpx_loop_t *loop;
+} faq_ctx_t;
+
+static void blocking_inside(httpx_future_t *f, int status, void *user)
+{
+    faq_ctx_t *c = user;
+    (void)status;
+    httpx_response_t *r = NULL;
+    c->get_rc = httpx_get(U(P.raw, "/ok"), NULL, &r);
+    assert_null(r);
+    c->wait_rc = httpx_future_wait(c->other);
+    c->run_rc = httpx_loop_run(c->loop);
+    httpx_future_free(f);
+}
+
+static void sync_inside_async_refused(void **state)
+{
+    (void)state;
+    httpx_loop_t *loop = httpx_loop_new(NULL);
+    httpx_async_client_t *ac;
+    assert_int_equal(httpx_async_client_new(loop, NULL, &ac), 0);
+    faq_ctx_t c = {.loop = loop};
+    httpx_future_t *f;
+    assert_int_equal(httpx_async_get(ac, U(P.raw, "/ok"), NULL, &f), 0);
+    assert_int_equal(httpx_async_get(ac, U(P.raw, "/ok"), NULL, &c.other), 0);
+    httpx_future_then(f, blocking_inside, &c);
+    assert_int_equal(httpx_loop_run(loop), 0);
+    assert_int_equal(c.get_rc, HTTPX_E_SYNC_IN_ASYNC);
+    assert_int_equal(c.wait_rc, HTTPX_E_SYNC_IN_ASYNC);
+    assert_int_equal(c.run_rc, HTTPX_E_SYNC_IN_ASYNC);
+    assert_int_equal(httpx_future_wait(c.other), 0); /* fine outside */
+    httpx_future_free(c.other);
+    httpx_async_client_free(ac);
+    assert_int_equal(httpx_loop_free(loop), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(get_with_callback_and_run),
+        cmocka_unit_test(future_wait_and_take),
+        cmocka_unit_test(many_concurrent_share_the_pool),
+        cmocka_unit_test(close_fails_in_flight_once),
+        cmocka_unit_test(cancel_returns_the_slot),
+        cmocka_unit_test(stream_decoded_raw_and_read),
+        cmocka_unit_test(slow_consumer_bounded_memory),
+        cmocka_unit_test(close_client_closes_streams),
+        cmocka_unit_test(sync_inside_async_refused),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
