@@ -1,10 +1,11 @@
 # The two README commands: `make demo` and `make check`. Each installs what it needs.
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
+BUILD_TSAN ?= build-tsan
 JOBS       ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build demo check check-fast check-asan check-valgrind style install bench clean
+.PHONY: all deps build demo check check-fast check-asan check-tsan check-valgrind style install bench clean
 
 all: build
 
@@ -21,7 +22,7 @@ demo: build
 	scripts/demo.sh $(BUILD)
 
 # Everything: style, sanitizers, valgrind, then the plain suite whose summary ends the output.
-check: deps style check-asan check-valgrind check-fast
+check: deps style check-asan check-tsan check-valgrind check-fast
 
 check-fast: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 600
@@ -32,6 +33,13 @@ check-asan: deps
 	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  HTTPX_TEST_SCALE=small ctest --output-on-failure -j$(JOBS) --timeout 600 -LE nosan
+
+# ThreadSanitizer on what crosses threads: the loop core and the hand-over.
+check-tsan: deps
+	cmake -S . -B $(BUILD_TSAN) -DCMAKE_BUILD_TYPE=Debug -DHTTPX_TSAN=ON >/dev/null
+	cmake --build $(BUILD_TSAN) -j$(JOBS) --target threads_test async_test loop_test
+	cd $(BUILD_TSAN) && TSAN_OPTIONS=halt_on_error=1 \
+	  HTTPX_TEST_SCALE=small ctest --output-on-failure --timeout 600 -R 'threads|async_test|loop_test'
 
 check-valgrind: build
 	cd $(BUILD) && HTTPX_TEST_SCALE=small HTTPX_VALGRIND=1 \
@@ -47,4 +55,4 @@ bench: build
 	bench/run.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_TSAN)

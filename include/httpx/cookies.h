@@ -7,6 +7,11 @@
  * SameSite, Expires/Max-Age, public suffixes refused through libpsl, host-only
  * cookies, the __Secure- and __Host- prefixes, limits) are those of RFC 6265bis.
  * The jar itself does no I/O except load and save, which read and write a file.
+ * Public suffixes come from the newest of libpsl's built-in list and the system's
+ * file, loaded the first time a Domain attribute needs it; with neither available, a
+ * Domain attribute is accepted only when it names the request host itself.
+ * SameSite is stored (and reported by httpx_cookie_jar_at) but does not filter: a
+ * client has no "site for cookies", so every request counts as same-site.
  *
  * The functions here are the caller's view, after HTTPX's `Cookies`: set, get,
  * delete, clear, iterate, and load/save in the Netscape cookie file format that curl,

@@ -17,6 +17,7 @@
 #include "body/body.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "httpx/request.h"
 
 typedef enum seg_kind { SEG_TEXT, SEG_FILE } seg_kind_t;
 
@@ -299,8 +300,10 @@ int httpx__multipart_new(const httpx__part_t *parts, size_t nparts, const char *
     snprintf(mp->content_type, sizeof mp->content_type, "multipart/form-data; boundary=%s", mp->boundary);
     mp->cap_segs = 2 * nparts + 1;
     mp->segs = httpx__malloc(a, mp->cap_segs * sizeof(seg_t));
-    if (!mp->segs)
+    if (!mp->segs) {
+        rc = HTTPX_E_NOMEM;
         goto nomem;
+    }
     for (size_t i = 0; i < nparts; i++) {
         uint64_t size = 0;
         if ((rc = check_part(&parts[i], i, &size, err)))
@@ -413,6 +416,8 @@ int httpx__multipart_producer(void *buf, size_t cap, size_t *n, void *user)
 {
     return httpx__multipart_read(user, buf, cap, n);
 }
+_Static_assert(__builtin_types_compatible_p(httpx_body_producer_cb, __typeof__(&httpx__multipart_producer)),
+               "httpx__multipart_producer must be an httpx_body_producer_cb");
 
 int httpx__multipart_rewind(httpx__multipart_t *mp)
 {

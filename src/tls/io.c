@@ -1,4 +1,5 @@
 /* tls/io.c — plaintext in and out of a handshaken connection. */
+#include <errno.h>
 #include <string.h>
 
 #include <openssl/err.h>
@@ -33,6 +34,30 @@ int httpx__tls_read(httpx__tls_t *t, void *buf, size_t n, size_t *nread, int *wa
         return 0; /* close_notify: a clean end */
     }
     return httpx__tls_fail(t, HTTPX__TLS_OP_READ, r, want, err);
+}
+
+/* A TLS 1.3 server that rejects our client certificate does so after our handshake
+ * finished: it sends an alert and closes, and our first write meets a reset. The alert
+ * may already be in our receive buffer and says far more than "connection reset", so
+ * when a write fails that way before any data came in, read it. */
+static int write_failed(httpx__tls_t *t, int r, int *want, httpx_error_t *err)
+{
+    int sys = t->sock.err;
+    if (t->rx_any || (sys != ECONNRESET && sys != EPIPE) || SSL_version(t->ssl) < TLS1_3_VERSION ||
+        SSL_get_error(t->ssl, r) != SSL_ERROR_SYSCALL)
+        return httpx__tls_fail(t, HTTPX__TLS_OP_WRITE, r, want, err);
+    ERR_clear_error();
+    unsigned char b;
+    size_t got;
+    int rr = SSL_read_ex(t->ssl, &b, 1, &got), rwant;
+    if (rr != 1 && httpx__tls_fail(t, HTTPX__TLS_OP_READ, rr, &rwant, err) == HTTPX_E_TLS_HANDSHAKE)
+        return HTTPX_E_TLS_HANDSHAKE;
+    /* no alert there: the write's own error stands (formatted here, since the read
+     * has replaced the state SSL_get_error would look at) */
+    ERR_clear_error();
+    t->fatal = true;
+    return httpx__err(err, HTTPX_E_WRITE, HTTPX_PHASE_WRITE, "tls: write to \"%s\": %s", t->host,
+                      strerror(sys));
 }
 
 int httpx__tls_writev(httpx__tls_t *t, const struct iovec *iov, int iovcnt, size_t *nwritten,
@@ -74,7 +99,7 @@ int httpx__tls_writev(httpx__tls_t *t, const struct iovec *iov, int iovcnt, size
         *nwritten = w;
         return 0;
     }
-    return httpx__tls_fail(t, HTTPX__TLS_OP_WRITE, r, want, err);
+    return write_failed(t, r, want, err);
 }
 
 size_t httpx__tls_pending(const httpx__tls_t *t)
