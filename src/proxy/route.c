@@ -209,8 +209,9 @@ int httpx__proxy_parse(const char *text, const httpx_allocator_t *a, httpx__prox
     httpx_url_t *u = NULL;
     rc = httpx_url_parse(httpx__buf_ptr(&full), a, &u, err);
     if (rc) {
-        if (rc != HTTPX_E_NOMEM)
-            rc = proxy_parse_error(rc, httpx__buf_ptr(&full), err);
+        rc = rc == HTTPX_E_NOMEM
+                 ? httpx__err(err, rc, SETUP, "out of memory parsing a proxy url")
+                 : proxy_parse_error(rc, httpx__buf_ptr(&full), err);
         httpx__buf_release(&full);
         return rc;
     }
@@ -518,23 +519,22 @@ static int route_parse(const httpx_allocator_t *a, const char *pat, route_t *r, 
         if (hl == 0)
             return httpx__err(err, HTTPX_E_INVAL, SETUP, "proxy mount \"%.160s\": empty host", pat);
     }
-    /* block: scheme NUL pattern-text NUL host NUL */
+    /* block: pattern-text NUL scheme NUL host NUL */
     size_t text_len = (size_t)(end - pat);
-    char *blk = httpx__malloc(a, sn + 1 + text_len + 1 + hl + 1);
+    char *blk = httpx__malloc(a, text_len + 1 + sn + 1 + hl + 1);
     if (!blk)
         return httpx__err(err, HTTPX_E_NOMEM, SETUP, "out of memory adding a proxy mount");
     char *w = blk;
-    for (size_t i = 0; i < sn; i++)
-        w[i] = lower(pat[i]);
-    w[all ? 0 : sn] = '\0';
-    w[sn] = '\0';
-    r->scheme = w;
-    w += sn + 1;
     for (size_t i = 0; i < text_len; i++)
         w[i] = lower(pat[i]);
     w[text_len] = '\0';
     r->pattern = blk;
     w += text_len + 1;
+    for (size_t i = 0; i < sn; i++)
+        w[i] = lower(pat[i]);
+    w[all ? 0 : sn] = '\0';
+    r->scheme = w;
+    w += sn + 1;
     for (size_t i = 0; i < hl; i++)
         w[i] = lower(host[i]);
     w[hl] = '\0';

@@ -170,7 +170,7 @@ static void test_route_replace_and_case(void **state)
     httpx__proxy_table_t *t = NULL;
     assert_int_equal(httpx__proxy_table_new(NULL, &cfg, &t, NULL), 0);
     /* the proxy option's all-pattern is replaced twice; the any-host pattern is its own
-     * with "all://" on length 1 > 0: it wins */
+     * pattern and wins on host length 1 > 0 */
     assert_int_equal(httpx__proxy_table_size(t), 4);
     expect_route(t, "http://x.org/", "http://star-any:1");
     expect_route(t, "http://example.com/", "http://upper:1");
@@ -543,7 +543,9 @@ static void test_proxy_parse_errors(void **state)
         {"http://%00:x@p", "username decodes to a NUL byte"},
         {"http://", "invalid proxy url"},
         {"http://p:99999", "invalid proxy url"},
-        {"http://user:s3cr3tpw@p:bad", "credentials"},
+        {"http://user:s3cr3tpw@p:bad", "invalid port"},
+        {"http://user:s3cr3tpw@[::1", "invalid proxy url"},
+        {"http://user:s3cr3tpw@", "not quoted: it holds credentials"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         httpx__proxy_t *p = (httpx__proxy_t *)1;
