@@ -149,7 +149,7 @@ uint32_t httpx__digest_nc(const httpx__digest_t *d);        /* requests answered
  * "default" entry. Understands machine, default, login, password, account (read,
  * ignored), macdef (its body, up to an empty line, skipped), '#' comments at the
  * start of a token, and double-quoted tokens with backslash escapes (\" \\ \n \r
- * \t). The file's permissions are not checked (curl does not either): callers who
+ * \t); other tokens (and anything before the first entry) are ignored. The file's permissions are not checked (curl does not either): callers who
  * care should check that it is not readable by others.
  * On success returns 0 with *login and *password set to new strings, either of
  * which is NULL when the entry lacks it; both are NULL when nothing matched or the

@@ -53,7 +53,8 @@ typedef struct httpx__multipart httpx__multipart_t;
  * other control bytes %XX; UTF-8 is sent as is. Values are copied; files are only
  * stat'ed (the total length is known now) and later opened one at a time.
  * Errors (message in *err, may be NULL):
- *   HTTPX_E_INVAL   NULL arguments, a part without a name or with both value and
+ *   HTTPX_E_INVAL   NULL arguments, a caller's boundary found in a part's value
+ *                   (after "--"), a part without a name or with both value and
  *                   path, a file that cannot be stat'ed or is not a regular file,
  *                   a bad boundary, CR/LF or other control bytes in a content type
  *                   or extra header value, a header name that is not a token, a

@@ -304,6 +304,22 @@ int httpx__multipart_new(const httpx__part_t *parts, size_t nparts, const char *
         rc = HTTPX_E_NOMEM;
         goto nomem;
     }
+    if (boundary) {
+        /* A caller's boundary must not occur in a value we hold (files cannot be
+         * checked without reading them; the caller vouches for those). */
+        char delim[HTTPX__MULTIPART_MAX_BOUNDARY + 3];
+        int dl = snprintf(delim, sizeof delim, "--%s", boundary);
+        for (size_t i = 0; i < nparts; i++) {
+            const httpx__part_t *p = &parts[i];
+            size_t vl = p->value ? (p->value_len ? p->value_len : strlen(p->value)) : 0;
+            if (vl && memmem(p->value, vl, delim, (size_t)dl)) {
+                rc = httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP,
+                                "multipart boundary \"%s\" occurs in the value of part \"%s\"", boundary,
+                                p->name ? p->name : "");
+                goto fail;
+            }
+        }
+    }
     for (size_t i = 0; i < nparts; i++) {
         uint64_t size = 0;
         if ((rc = check_part(&parts[i], i, &size, err)))

@@ -414,6 +414,8 @@ static void test_multipart_invalid(void **state)
         {{.name = "a"}, "semi;colon", "is invalid"},
         {{.name = "a"}, "quo\"te", "is invalid"},
         {{.name = "a"}, "12345678901234567890123456789012345678901234567890123456789012345678901", "is invalid"},
+        {{.name = "v", .value = "a\r\n--sep--\r\n"}, "sep", "boundary \"sep\" occurs in the value of part \"v\""},
+        {{.name = "v", .value = "--sepx"}, "sep", "occurs in the value"},
     };
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
         httpx__multipart_t *mp = (httpx__multipart_t *)&mp;
@@ -429,7 +431,7 @@ static void test_multipart_invalid(void **state)
     assert_int_equal(httpx__multipart_new(NULL, 0, NULL, NULL, NULL, NULL), HTTPX_E_INVAL);
     /* a tab in a header value is allowed */
     static const httpx_header_t tab[] = {{"X-T", "a\tb"}, {NULL, NULL}};
-    httpx__part_t ok = {.name = "a", .headers = tab};
+    httpx__part_t ok = {.name = "a", .value = "b-b", .headers = tab};
     mp = mp_ok(&ok, 1, "b");
     httpx__multipart_free(mp);
 }

@@ -1069,7 +1069,7 @@ static void test_alloc_failures(void **state)
     for (k = 1; k < 500; k++)
         if (alloc_scenario(k, path))
             break;
-    assert_true(k > 10 && k < 500); /* every allocation was failed once, then a clean run */
+    assert_true(k > 20 && k < 500); /* every allocation was failed once, then a clean run */
     unlink(path);
 }
 
