@@ -13,6 +13,7 @@
 #include "httpx/client.h"
 #include "httpx/async.h"
 #include "httpx/parallel.h"
+#include "httpx/cookies.h"
 
 #define HTTPX_VERSION_MAJOR 0
 #define HTTPX_VERSION_MINOR 1

@@ -101,6 +101,15 @@ HTTPX_API void httpx_loop_stop(httpx_loop_t *loop);
 /* Monotonic milliseconds as the loop sees them. */
 HTTPX_API uint64_t httpx_loop_now(httpx_loop_t *loop);
 
+/* What a loop holds right now, for tests and leak checks: a client that was freed
+ * leaves nothing behind. */
+typedef struct httpx_loop_counts {
+    size_t watchers;  /* fd watches registered */
+    size_t timers;    /* timers armed */
+    size_t posted;    /* hand-overs queued from other threads */
+} httpx_loop_counts_t;
+HTTPX_API int httpx_loop_counts(httpx_loop_t *loop, httpx_loop_counts_t *out);
+
 /* Thread-safe: wake the loop (it then runs queued hand-overs). */
 HTTPX_API void httpx_loop_wake(httpx_loop_t *loop);
 

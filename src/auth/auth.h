@@ -96,7 +96,8 @@ typedef struct httpx__digest httpx__digest_t;
  * SHA-512-256 > SHA-256 > MD5 (a -sess variant ranks with its hash; with equal hash,
  * one offering qop=auth beats one without qop, then the first listed wins).
  * qop "auth" is used when offered; a challenge offering only "auth-int" is not
- * usable; one with no qop runs in RFC 2069 mode. On success *out is new (free with
+ * usable; one with no qop runs in RFC 2069 mode (a -sess algorithm then still
+ * sends the cnonce its A1 needs, as RFC 2617 servers expect). On success *out is new (free with
  * httpx__digest_free). Errors:
  *   HTTPX_E_REMOTE_PROTOCOL  malformed value, or Digest challenges all lacking
  *                            realm/nonce, or repeating a parameter;
@@ -149,8 +150,9 @@ uint32_t httpx__digest_nc(const httpx__digest_t *d);        /* requests answered
  * "default" entry. Understands machine, default, login, password, account (read,
  * ignored), macdef (its body, up to an empty line, skipped), '#' comments at the
  * start of a token, and double-quoted tokens with backslash escapes (\" \\ \n \r
- * \t); other tokens (and anything before the first entry) are ignored. The file's permissions are not checked (curl does not either): callers who
- * care should check that it is not readable by others.
+ * \t); other tokens, and anything before the first entry, are ignored. The file's
+ * permissions are not checked (curl does not either): callers who care should
+ * check that it is not readable by others.
  * On success returns 0 with *login and *password set to new strings, either of
  * which is NULL when the entry lacks it; both are NULL when nothing matched or the
  * file does not exist. Errors: HTTPX_E_INVAL (NULL arguments, a file larger than

@@ -194,9 +194,9 @@ int httpx__digest_new(const char *value, size_t len, const httpx_allocator_t *a,
         if (nunsupported)
             return httpx__err(err, HTTPX_E_UNSUPPORTED, HTTPX_PHASE_READ_HEAD,
                               "digest challenge: no supported algorithm and qop offered");
-        return httpx__err(err, HTTPX_E_REMOTE_PROTOCOL, HTTPX_PHASE_READ_HEAD,
-                          "digest challenge: %s", nbad > 1 ? "no challenge has a single realm and nonce"
-                                                           : "challenge lacks realm or nonce, or repeats a parameter");
+        return httpx__err(err, HTTPX_E_REMOTE_PROTOCOL, HTTPX_PHASE_READ_HEAD, "digest challenge: %s",
+                          nbad > 1 ? "no challenge has a single realm and nonce"
+                                   : "challenge lacks realm or nonce, or repeats a parameter");
     }
 
     httpx__digest_t *d = HTTPX__NEW(a, httpx__digest_t);
@@ -363,7 +363,8 @@ int httpx__digest_authorize(httpx__digest_t *d, const char *method, const char *
         } else {
             unsigned char rnd[16];
             if (RAND_bytes(rnd, sizeof rnd) != 1)
-                return httpx__err(err, HTTPX_E_SYSTEM, HTTPX_PHASE_SETUP, "digest auth: no random bytes for the cnonce");
+                return httpx__err(err, HTTPX_E_SYSTEM, HTTPX_PHASE_SETUP,
+                                  "digest auth: no random bytes for the cnonce");
             to_hex(rnd, sizeof rnd, cnonce);
         }
     }

@@ -188,8 +188,8 @@ static int check_part(const httpx__part_t *p, size_t i, uint64_t *size, httpx_er
                               "multipart part \"%s\": invalid header name \"%s\"", p->name, h->name);
         if (!h->value || !is_field_value(h->value))
             return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP,
-                              "multipart part \"%s\": header \"%s\" has a missing value or control characters",
-                              p->name, h->name);
+                              "multipart part \"%s\": header \"%s\" has a missing value or control "
+                              "characters", p->name, h->name);
         if (strcasecmp(h->name, "Content-Disposition") == 0)
             return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP,
                               "multipart part \"%s\": Content-Disposition is generated, not taken", p->name);
@@ -288,7 +288,8 @@ int httpx__multipart_new(const httpx__part_t *parts, size_t nparts, const char *
         unsigned char rnd[16];
         static const char hex[] = "0123456789abcdef";
         if (RAND_bytes(rnd, sizeof rnd) != 1) {
-            rc = httpx__err(err, HTTPX_E_SYSTEM, HTTPX_PHASE_SETUP, "multipart body: no random bytes for the boundary");
+            rc = httpx__err(err, HTTPX_E_SYSTEM, HTTPX_PHASE_SETUP,
+                            "multipart body: no random bytes for the boundary");
             goto fail;
         }
         for (size_t i = 0; i < sizeof rnd; i++) {

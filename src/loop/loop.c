@@ -46,6 +46,7 @@ struct httpx_loop {
 
     size_t active_ios; /* strong ios with a non-zero interest */
     size_t weak_timers; /* weak timers in the heap */
+    size_t ios;         /* fd watches registered (init'ed, not released) */
     long refs;
     int depth;  /* >0 while this loop dispatches or runs: freeing it is refused */
     bool stop;
@@ -269,6 +270,7 @@ int httpx__io_init(httpx_io_t *io, httpx_loop_t *loop, int fd, httpx_io_cb cb, v
     io->fd = fd;
     io->cb = cb;
     io->user = user;
+    loop->ios++;
     return 0;
 }
 
@@ -277,6 +279,7 @@ void httpx__io_release(httpx_io_t *io)
     if (!io || !io->loop)
         return;
     httpx_loop_t *loop = io->loop;
+    loop->ios--;
     if (io->events && !io->weak)
         loop->active_ios--;
     /* Always tell the backend, even with no interest: it may keep per-fd state
@@ -509,6 +512,18 @@ void httpx__timer_set_weak(httpx_timer_t *t, bool weak)
     if (httpx__timer_active(t))
         t->loop->weak_timers += weak ? 1 : (size_t)-1;
     t->weak = weak;
+}
+
+int httpx_loop_counts(httpx_loop_t *loop, httpx_loop_counts_t *out)
+{
+    if (!loop || !out)
+        return HTTPX_E_INVAL;
+    out->watchers = loop->ios;
+    out->timers = loop->heap_len;
+    pthread_mutex_lock(&loop->post_mu);
+    out->posted = loop->post_count;
+    pthread_mutex_unlock(&loop->post_mu);
+    return 0;
 }
 
 static bool loop_alive(httpx_loop_t *loop)

@@ -165,6 +165,8 @@ int httpx__connect_write(const httpx__connect_t *c, const httpx__proxy_t *proxy,
     if (rc == 0)
         return 0;
     out->len = out->off + mark; /* live bytes survive compaction; drop what we added */
+    if (out->data)
+        out->data[out->len] = '\0';
     if (rc == HTTPX_E_NOMEM)
         return httpx__err(err, rc, PHASE, "out of memory writing connect to %s", c->target);
     return httpx__err(err, HTTPX_E_INVAL, PHASE,
@@ -224,7 +226,10 @@ int httpx__connect_eof(const httpx__connect_t *c, httpx_error_t *err)
 {
     if (c->state == C_OPEN)
         return 0;
+    if (c->state == C_FAILED)
+        return httpx__err(err, HTTPX_E_PROXY, PHASE, "connect to %s: tunnel %s",
+                          c->target[0] ? c->target : "?",
+                          c->target[0] ? "refused by the proxy" : "not initialised");
     return httpx__err(err, HTTPX_E_PROXY, PHASE,
-                      "connect to %s: proxy closed the connection before answering",
-                      c->target[0] ? c->target : "?");
+                      "connect to %s: proxy closed the connection before answering", c->target);
 }

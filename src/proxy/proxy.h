@@ -33,7 +33,8 @@
  *     when REQUEST_METHOD is set (a CGI environment, where a client-supplied
  *     "Proxy:" header becomes HTTP_PROXY: "httpoxy"), as urllib and curl do.
  *     no_proxy/NO_PROXY (same lookup rule) lists hosts that bypass the environment's
- *     proxies; it never overrides an explicit mount (see httpx__proxy_no_proxy_match).
+ *     proxies: for a URL it matches, the routes that came from the environment are
+ *     skipped and only explicit ones compete (see httpx__proxy_no_proxy_match).
  *     An environment proxy URL that does not parse fails the table with the
  *     variable named in the message: a proxy silently ignored would leak traffic.
  *  2. `proxy`, mounted on "all://";
@@ -248,7 +249,7 @@ int httpx__connect_write(const httpx__connect_t *c, const httpx__proxy_t *proxy,
  * describe it (slices into buf), e.g. for Proxy-Authenticate. */
 int httpx__connect_feed(httpx__connect_t *c, const char *buf, size_t len, size_t *used,
                         httpx_error_t *err);
-/* The proxy closed the connection: HTTPX_E_PROXY unless the tunnel was open (0). */
+/* The proxy closed the connection: 0 if the tunnel was open, else HTTPX_E_PROXY. */
 int httpx__connect_eof(const httpx__connect_t *c, httpx_error_t *err);
 
 #endif

@@ -491,6 +491,8 @@ static int route_parse(const httpx_allocator_t *a, const char *pat, route_t *r, 
     }
     const char *host = v6 ? h + 1 : h;
     size_t hl = v6 ? (size_t)(hend - h) - 2 : (size_t)(hend - h);
+    if (!v6 && hl >= 2 && host[hl - 1] == '.' && host[hl - 2] != '.' && host[hl - 2] != '*')
+        hl--; /* "example.com." is "example.com" */
     host_mode_t mode = HOST_EXACT;
     size_t prio = hl;
     if (v6) {
@@ -516,8 +518,9 @@ static int route_parse(const httpx_allocator_t *a, const char *pat, route_t *r, 
                                   "ascii, punycode form)",
                                   pat);
         }
-        if (hl == 0)
-            return httpx__err(err, HTTPX_E_INVAL, SETUP, "proxy mount \"%.160s\": empty host", pat);
+        if (hl == 0 || host[0] == '.' || host[hl - 1] == '.')
+            return httpx__err(err, HTTPX_E_INVAL, SETUP, "proxy mount \"%.160s\": invalid host",
+                              pat);
     }
     /* block: pattern-text NUL scheme NUL host NUL */
     size_t text_len = (size_t)(end - pat);

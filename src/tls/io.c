@@ -20,6 +20,8 @@ int httpx__tls_read(httpx__tls_t *t, void *buf, size_t n, size_t *nread, int *wa
     *nread = 0;
     if (t->fatal)
         return dead(t, HTTPX_E_READ, err);
+    if (n == 0) /* 0 bytes would read as a clean close */
+        return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_READ_BODY, "tls: read of 0 bytes");
     ERR_clear_error();
     t->sock.err = 0;
     size_t got = 0;

@@ -13,11 +13,15 @@
  * Return convention (STYLE.md 15: status and counts never share a value): 0 done,
  * HTTPX__TLS_AGAIN with *want = HTTPX_IO_READ or HTTPX_IO_WRITE (wait for that on the fd,
  * then call the same function again), or a negative HTTPX_E_* with *err filled (phase
- * HTTPX_PHASE_TLS for the handshake, READ_BODY / WRITE for I/O; the message names the
- * host). After an error the connection is dead: only shutdown (a no-op then) and free.
+ * TLS for the handshake, WRITE for writes, READ_HEAD before the first byte read and
+ * READ_BODY after it: the engine, which knows better, may overwrite it; the message
+ * names the host). After an error the connection is dead: only shutdown (a no-op
+ * then) and free.
  *
- * *want may be READ for a write and WRITE for a read (renegotiation-free TLS 1.3 still
- * has key updates and tickets), so wait on exactly what it says.
+ * *want may be READ for a write and WRITE for a read (TLS 1.3 key updates, and
+ * renegotiation on TLS 1.2), so wait on exactly what it says. Call the handshake until
+ * it returns 0 before reading or writing. A ctx is refcounted and thread-safe; the
+ * OpenSSL thread error queue is left empty by every call.
  *
  * Memory: our structs come from the allocator in the config; OpenSSL's own memory
  * (SSL_CTX, SSL, records, sessions) comes from OpenSSL's process-wide allocator, which
@@ -88,7 +92,7 @@ void httpx__tls_ctx_free(httpx__tls_ctx_t *ctx);
 /* Number of sessions cached now (for tests and stats). */
 size_t httpx__tls_ctx_sessions(httpx__tls_ctx_t *ctx);
 
-/* ---- connection (conn.c, io.c, fail.c) ------------------------------------ */
+/* ---- connection (conn.c, io.c, fail.c, bio.c) ------------------------------ */
 
 /* A client connection on `fd` (non-blocking, connected; not owned) to `host` (a DNS name,
  * an IPv4 literal or an IPv6 literal with or without brackets; copied) and `port`.

@@ -26,6 +26,17 @@ static int setup(void **state)
     return peers_load(&P) == 0 ? 0 : -1;
 }
 
+/* Each async test ends here: the loop holds no watcher, timer or hand-over. */
+static void free_loop_checked(httpx_loop_t *loop)
+{
+    httpx_loop_counts_t n;
+    assert_int_equal(httpx_loop_counts(loop, &n), 0);
+    assert_int_equal(n.watchers, 0);
+    assert_int_equal(n.timers, 0);
+    assert_int_equal(n.posted, 0);
+    assert_int_equal(httpx_loop_free(loop), 0);
+}
+
 typedef struct counter {
     int calls, ok, failed, last_status;
     size_t bytes;
@@ -74,7 +85,7 @@ static void get_with_callback_and_run(void **state)
     httpx_async_client_pool_stats(ac, &s);
     assert_int_equal(s.idle, 1);
     httpx_async_client_free(ac);
-    assert_int_equal(httpx_loop_free(loop), 0);
+    free_loop_checked(loop);
 }
 
 static void future_wait_and_take(void **state)
@@ -108,7 +119,7 @@ static void future_wait_and_take(void **state)
     /* the buffered response outlives its client */
     assert_string_equal(httpx_response_text(r), "hello");
     httpx_response_free(r);
-    assert_int_equal(httpx_loop_free(loop), 0);
+    free_loop_checked(loop);
 }
 
 static void many_concurrent_share_the_pool(void **state)
@@ -118,7 +129,7 @@ static void many_concurrent_share_the_pool(void **state)
     httpx_async_client_t *ac;
     assert_int_equal(httpx_async_client_new(loop, HTTPX_CLIENT(.limits = {.max_connections = 8}), &ac), 0);
     counter_t c = {0};
-    enum { N = 500 };
+    enum { N = 1000 };
     for (int i = 0; i < N; i++) {
         httpx_future_t *f;
         assert_int_equal(httpx_async_get(ac, U(P.nginx, "/1k.bin"), NULL, &f), 0);
@@ -135,7 +146,7 @@ static void many_concurrent_share_the_pool(void **state)
     httpx_async_client_pool_stats(ac, &s);
     assert_true(s.open <= 8 && s.open == s.idle && s.waiting == 0);
     httpx_async_client_free(ac);
-    assert_int_equal(httpx_loop_free(loop), 0);
+    free_loop_checked(loop);
 }
 
 static void close_fails_in_flight_once(void **state)
@@ -165,7 +176,7 @@ static void close_fails_in_flight_once(void **state)
     httpx_async_client_pool_stats(ac, &s);
     assert_int_equal(s.open, 0);
     httpx_async_client_free(ac);
-    assert_int_equal(httpx_loop_free(loop), 0);
+    free_loop_checked(loop);
 }
 
 static void cancel_returns_the_slot(void **state)
@@ -197,7 +208,7 @@ static void cancel_returns_the_slot(void **state)
     assert_int_equal(s.waiting, 0);
     assert_int_equal(s.open, s.idle);
     httpx_async_client_free(ac);
-    assert_int_equal(httpx_loop_free(loop), 0);
+    free_loop_checked(loop);
 }
 
 /* ---- async streaming -------------------------------------------------------- */
@@ -307,7 +318,7 @@ static void stream_decoded_raw_and_read(void **state)
     assert_int_equal(n, 65536);
     httpx_response_free(r);
     httpx_async_client_free(ac);
-    assert_int_equal(httpx_loop_free(loop), 0);
+    free_loop_checked(loop);
 }
 
 static int small_scale(void)
@@ -338,7 +349,7 @@ static void slow_consumer_bounded_memory(void **state)
     httpx_response_free(r);
     httpx_timer_free(s.resume);
     httpx_async_client_free(ac);
-    assert_int_equal(httpx_loop_free(loop), 0);
+    free_loop_checked(loop);
 }
 
 static void close_client_closes_streams(void **state)
@@ -361,7 +372,7 @@ static void close_client_closes_streams(void **state)
     httpx_response_free(r);
     httpx_async_client_free(ac);
     assert_int_equal(httpx_loop_run(loop), 0);
-    assert_int_equal(httpx_loop_free(loop), 0);
+    free_loop_checked(loop);
 }
 
 /* ---- the spec's FAQ ----------------------------------------------------------- */
@@ -402,7 +413,110 @@ static void sync_inside_async_refused(void **state)
     assert_int_equal(httpx_future_wait(c.other), 0); /* fine outside */
     httpx_future_free(c.other);
     httpx_async_client_free(ac);
-    assert_int_equal(httpx_loop_free(loop), 0);
+    free_loop_checked(loop);
+}
+
+/* 1,000 requests, a random fifth of them cancelled at random moments: every
+ * other one completes correctly, and no slot is left held. */
+typedef struct cancel_ctx {
+    httpx_future_t *futures[1000];
+    counter_t c;
+    unsigned seed;
+    int cancelled;
+    httpx_timer_t *t;
+} cancel_ctx_t;
+
+static void cancel_some(httpx_timer_t *t, void *user)
+{
+    cancel_ctx_t *cc = user;
+    for (int k = 0; k < 40; k++) {
+        int i = (int)(rand_r(&cc->seed) % 1000);
+        if (cc->futures[i] && !httpx_future_done(cc->futures[i])) {
+            httpx_future_free(cc->futures[i]); /* cancels: no callback */
+            cc->futures[i] = NULL;
+            cc->cancelled++;
+        }
+    }
+    if (cc->cancelled < 200)
+        httpx_timer_start(t, 1);
+}
+
+static void done_and_forget(httpx_future_t *f, int status, void *user)
+{
+    cancel_ctx_t *cc = user;
+    for (int i = 0; i < 1000; i++)
+        if (cc->futures[i] == f)
+            cc->futures[i] = NULL;
+    count_cb(f, status, &cc->c);
+}
+
+static void random_cancellations(void **state)
+{
+    (void)state;
+    httpx_loop_t *loop = httpx_loop_new(NULL);
+    httpx_async_client_t *ac;
+    assert_int_equal(httpx_async_client_new(loop, HTTPX_CLIENT(.limits = {.max_connections = 16}), &ac), 0);
+    static cancel_ctx_t cc;
+    memset(&cc, 0, sizeof cc);
+    cc.seed = 12345;
+    for (int i = 0; i < 1000; i++) {
+        assert_int_equal(httpx_async_get(ac, U(P.nginx, "/1k.bin"), NULL, &cc.futures[i]), 0);
+        httpx_future_then(cc.futures[i], done_and_forget, &cc);
+    }
+    cc.t = httpx_timer_new(loop, cancel_some, &cc);
+    httpx_timer_start(cc.t, 0);
+    assert_int_equal(httpx_loop_run(loop), 0);
+    print_message("  %d cancelled, %d completed, %d failed\n", cc.cancelled, cc.c.ok, cc.c.failed);
+    assert_int_equal(cc.c.ok + cc.cancelled, 1000);
+    assert_int_equal(cc.c.failed, 0);
+    assert_int_equal(cc.c.bytes, (size_t)cc.c.ok * 1024);
+    httpx_pool_stats_t s;
+    httpx_async_client_pool_stats(ac, &s);
+    assert_int_equal(s.waiting, 0);
+    assert_int_equal(s.connecting, 0);
+    assert_int_equal(s.open, s.idle); /* only idle connections hold slots */
+    httpx_timer_free(cc.t);
+    httpx_async_client_free(ac);
+    free_loop_checked(loop);
+}
+
+/* Close while requests are mid-connect, mid-headers, mid-body and mid-stream:
+ * each callback fires once, and no fd is left open. */
+static void close_at_every_stage(void **state)
+{
+    (void)state;
+    int fds_before = peers_fd_count();
+    httpx_loop_t *loop = httpx_loop_new(NULL);
+    httpx_async_client_t *ac;
+    assert_int_equal(httpx_async_client_new(loop, NULL, &ac), 0);
+    counter_t c = {0};
+    httpx_future_t *f;
+    /* mid-headers: the head drips; mid-body: the body drips */
+    assert_int_equal(httpx_async_get(ac, U(P.raw, "/slow-head?ms=200"), NULL, &f), 0);
+    httpx_future_then(f, count_cb, &c);
+    assert_int_equal(httpx_async_get(ac, U(P.raw, "/slow-drip?n=50&ms=50"), NULL, &f), 0);
+    httpx_future_then(f, count_cb, &c);
+    /* mid-stream: an async stream with a body callback */
+    stream_ctx_t s = {.loop = loop};
+    httpx_response_t *r = open_stream(ac, U(P.raw, "/slow-drip?n=50&ms=50"));
+    s.r = r;
+    assert_int_equal(httpx_response_stream_async(r, on_chunk, &s), 0);
+    for (int i = 0; i < 5; i++)
+        httpx_loop_run_once(loop, 30);
+    /* mid-connect: started just before the close, still resolving/connecting */
+    assert_int_equal(httpx_async_get(ac, U(P.nginx, "/small.txt"), NULL, &f), 0);
+    httpx_future_then(f, count_cb, &c);
+    httpx_async_client_close(ac);
+    assert_int_equal(httpx_loop_run(loop), 0);
+    assert_int_equal(c.calls, 3);
+    assert_int_equal(c.failed, 3);
+    assert_int_equal(c.last_status, HTTPX_E_CLOSED);
+    assert_int_equal(s.ends, 1);
+    assert_int_equal(s.end_status, HTTPX_E_STREAM_CLOSED);
+    httpx_response_free(r);
+    httpx_async_client_free(ac);
+    free_loop_checked(loop);
+    assert_int_equal(peers_fd_count(), fds_before);
 }
 
 int main(void)
@@ -417,6 +531,8 @@ int main(void)
         cmocka_unit_test(slow_consumer_bounded_memory),
         cmocka_unit_test(close_client_closes_streams),
         cmocka_unit_test(sync_inside_async_refused),
+        cmocka_unit_test(random_cancellations),
+        cmocka_unit_test(close_at_every_stage),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -210,6 +210,9 @@ static void async_parallel(void **state)
     assert_int_equal(httpx_parallel_next_response(p, &r, NULL), HTTPX_E_NONE_LEFT);
     httpx_parallel_close(p);
     httpx_async_client_free(ac);
+    httpx_loop_counts_t lc;
+    httpx_loop_counts(loop, &lc);
+    assert_int_equal(lc.watchers + lc.timers + lc.posted, 0);
     assert_int_equal(httpx_loop_free(loop), 0);
 }
 

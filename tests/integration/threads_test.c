@@ -85,6 +85,9 @@ static void submit_from_threads(void **state)
     assert_int_equal(s.ok, THREADS * PER_THREAD);
     httpx_timer_free(guard);
     httpx_async_client_free(s.ac);
+    httpx_loop_counts_t lc;
+    httpx_loop_counts(s.loop, &lc);
+    assert_int_equal(lc.watchers + lc.timers + lc.posted, 0);
     assert_int_equal(httpx_loop_free(s.loop), 0);
 }
 
@@ -122,6 +125,9 @@ static void submit_after_close(void **state)
     assert_int_equal(httpx_async_submit(ac, "POST", url, HTTPX_REQ(.body = HTTPX_BODY_FILE("/etc/hostname")), on_late, &l),
                      HTTPX_E_INVAL);
     httpx_async_client_free(ac);
+    httpx_loop_counts_t lc;
+    httpx_loop_counts(loop, &lc);
+    assert_int_equal(lc.watchers + lc.timers + lc.posted, 0);
     assert_int_equal(httpx_loop_free(loop), 0);
 }
 

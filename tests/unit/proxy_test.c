@@ -160,7 +160,7 @@ static void test_route_replace_and_case(void **state)
     (void)state;
     static const httpx__proxy_mount_t mounts[] = {
         {"all://", "http://first:1"},
-        {"ALL://Example.COM", "http://upper:1"},
+        {"ALL://Example.COM.", "http://upper:1"},
         {"all://", "http://second:1"},
         {"all://*", "http://star-any:1"},
         {"https://example.com/", NULL},
@@ -193,6 +193,7 @@ static void test_route_bad_patterns(void **state)
         "http", "all", "://x", "all://exa mple.com", "all://example.com:0",
         "all://example.com:99999", "all://example.com:", "all://[::1", "all://[zz]",
         "all://ex/path", "all://user@ex", "1a://x", "all://bücher.de",
+        "all://*.", "all://.", "all://a..", "all://*..com",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         httpx__proxy_mount_t mounts[] = {{bad[i], "http://p:1"}, {NULL, NULL}};
@@ -1048,9 +1049,11 @@ static void test_connect_response_errors(void **state)
         assert_int_equal(e.code, HTTPX_E_PROXY);
         assert_int_equal(e.phase, HTTPX_PHASE_CONNECT);
         expect_msg(&e, cases[i].needle);
-        /* stays failed */
+        /* stays failed; a close afterwards says so */
         assert_int_equal(httpx__connect_feed(&c, cases[i].resp, strlen(cases[i].resp), &used, &e),
                          HTTPX_E_PROXY);
+        assert_int_equal(httpx__connect_eof(&c, &e), HTTPX_E_PROXY);
+        expect_msg(&e, "tunnel refused by the proxy");
         if (i == 0) { /* the 407's head is there for the caller (Proxy-Authenticate) */
             assert_int_equal(c.head.status, 407);
             bool found = false;
