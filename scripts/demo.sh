@@ -64,6 +64,24 @@ else
   note "example_demo is not built yet (examples/demo.c); skipping"
 fi
 
+section "The spec's async page, in C (examples/)"
+for ex in "async_get $NGINX_URL/small.txt" \
+          "async_stream $NGINX_URL/big.bin" \
+          "parallel $NGINX_URL/small.txt $RAW_URL/ok $HTTPBIN_URL/get $RAW_URL/truncated-body" \
+          "async_service $NGINX_URL/small.txt" \
+          "faq_wrong_way $RAW_URL/ok"; do
+  set -- $ex
+  name=$1; shift
+  if [ -x "$BUILD/example_$name" ]; then
+    echo "-- examples/$name.c"
+    if ! run "$BUILD/example_$name" "$@"; then
+      echo "  -> example_$name FAILED"; status=1
+    fi
+  else
+    note "example_$name is not built; skipping"
+  fi
+done
+
 section "Command-line tool: $BUILD/httpx"
 if [ -x "$BUILD/httpx" ]; then
   echo "-- a GET: body on stdout"
