@@ -28,13 +28,14 @@ static void defer_fired(httpx_timer_t *t, void *user)
     fire(user);
 }
 
-/* Report on the loop: straight away when we are already inside one of its
- * callbacks, else on its next turn, so never from inside an API call. */
-static void report(httpx_future_t *f)
+/* Report on the loop: straight away when the loop is delivering the result (we
+ * are inside its I/O or timer callback), else on its next turn, so never from
+ * inside an API call such as a client close. */
+static void report(httpx_future_t *f, bool direct)
 {
     if (!f->cb)
         return;
-    if (httpx__in_loop_callback() && !f->depth) {
+    if (direct && httpx__in_loop_callback() && !f->depth) {
         fire(f);
         return;
     }
@@ -42,7 +43,7 @@ static void report(httpx_future_t *f)
     httpx_timer_start(&f->defer, 0);
 }
 
-static void resolve(httpx_future_t *f, int status, const httpx_error_t *err)
+static void resolve(httpx_future_t *f, int status, const httpx_error_t *err, bool direct)
 {
     if (f->done)
         return;
@@ -54,7 +55,7 @@ static void resolve(httpx_future_t *f, int status, const httpx_error_t *err)
     f->eng = NULL;
     if (f->owner_done)
         f->owner_done(f, f->owner);
-    report(f);
+    report(f, direct);
 }
 
 /* ---- sink: the response's, plus resolution ------------------------------------ */
@@ -72,7 +73,7 @@ static int fsink_head(httpx__exchange_t *x, const httpx__h1_head_t *h, void *use
     rs.user = f->resp;
     httpx__exchange_set_sink(x, &rs);
     f->x = NULL;
-    resolve(f, 0, NULL);
+    resolve(f, 0, NULL, true);
     return 0;
 }
 
@@ -92,11 +93,12 @@ static void fsink_done(httpx__exchange_t *x, int status, const httpx_error_t *er
 {
     httpx_future_t *f = user;
     httpx_response_t *r = f->resp;
+    bool direct = !f->eng->closed; /* a client close reports from the loop */
     f->x = NULL;
     httpx__response_sink.done(x, status, err, r);
     if (!status)
         status = httpx__response_finish_buffer(r);
-    resolve(f, status, status ? (r->err.code ? &r->err : err) : NULL);
+    resolve(f, status, status ? (r->err.code ? &r->err : err) : NULL, direct);
 }
 
 static const httpx__exchange_sink_t future_sink = {fsink_head, fsink_body, fsink_trailers, fsink_done, NULL};
@@ -246,7 +248,7 @@ void httpx_future_cancel(httpx_future_t *f)
     httpx_timer_stop(&f->defer);
     httpx_error_t e;
     httpx__err(&e, HTTPX_E_CANCELLED, HTTPX_PHASE_NONE, "request cancelled");
-    resolve(f, HTTPX_E_CANCELLED, &e);
+    resolve(f, HTTPX_E_CANCELLED, &e, false);
 }
 
 void httpx_future_free(httpx_future_t *f)

@@ -519,6 +519,53 @@ static void close_at_every_stage(void **state)
     assert_int_equal(peers_fd_count(), fds_before);
 }
 
+/* Closing the client from inside a callback: the other requests' callbacks fire
+ * later, from the loop, not from inside the close. */
+typedef struct close_cb_ctx {
+    httpx_async_client_t *ac;
+    int in_close, fired_inside, calls, closed_status;
+} close_cb_ctx_t;
+
+static void other_done(httpx_future_t *f, int status, void *user)
+{
+    close_cb_ctx_t *c = user;
+    c->calls++;
+    c->fired_inside += c->in_close;
+    c->closed_status = status;
+    httpx_future_free(f);
+}
+
+static void first_done(httpx_future_t *f, int status, void *user)
+{
+    close_cb_ctx_t *c = user;
+    assert_int_equal(status, 0);
+    c->in_close = 1;
+    httpx_async_client_close(c->ac);
+    c->in_close = 0;
+    httpx_future_free(f);
+}
+
+static void close_inside_callback(void **state)
+{
+    (void)state;
+    httpx_loop_t *loop = httpx_loop_new(NULL);
+    close_cb_ctx_t c = {0};
+    assert_int_equal(httpx_async_client_new(loop, NULL, &c.ac), 0);
+    httpx_future_t *f;
+    assert_int_equal(httpx_async_get(c.ac, U(P.raw, "/ok"), NULL, &f), 0);
+    httpx_future_then(f, first_done, &c);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(httpx_async_get(c.ac, U(P.raw, "/never-answer"), NULL, &f), 0);
+        httpx_future_then(f, other_done, &c);
+    }
+    assert_int_equal(httpx_loop_run(loop), 0);
+    assert_int_equal(c.calls, 3);
+    assert_int_equal(c.fired_inside, 0);
+    assert_int_equal(c.closed_status, HTTPX_E_CLOSED);
+    httpx_async_client_free(c.ac);
+    free_loop_checked(loop);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -533,6 +580,7 @@ int main(void)
         cmocka_unit_test(sync_inside_async_refused),
         cmocka_unit_test(random_cancellations),
         cmocka_unit_test(close_at_every_stage),
+        cmocka_unit_test(close_inside_callback),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
