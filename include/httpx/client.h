@@ -61,7 +61,23 @@ typedef struct httpx_client_opts {
     bool no_decompress;                 /* do not send Accept-Encoding, do not decode */
     double dns_cache_ttl_max;           /* cap on cached DNS TTLs; default 60 s, <0 disables the cache */
     const httpx_allocator_t *allocator; /* NULL: malloc */
+
+    /* TLS (https URLs). Verification is on by default: the system store
+     * (/etc/ssl/certs, or SSL_CERT_FILE / SSL_CERT_DIR when set), the host name or
+     * IP address checked against the certificate, TLS 1.2 at least. One TLS context
+     * is built per client, at its first https request, and shared by all its
+     * connections; sessions are resumed per origin. */
+    bool insecure;                      /* DANGEROUS: accept any certificate for any host (HTTPX's verify=False) */
+    const char *ca_file;                /* PEM bundle to trust instead of the system store; copied */
+    const char *ca_dir;                 /* hashed directory to trust instead; copied */
+    const char *cert_file, *key_file;   /* client certificate and key (PEM); copied */
+    int tls_min_version;                /* 0: TLS 1.2; HTTPX_TLS_1_3 for 1.3 only */
+    const char *ciphers;                /* TLS 1.2 cipher list (OpenSSL syntax); NULL: OpenSSL's default */
+    const char *keylog_file;            /* write session keys for Wireshark; NULL: $SSLKEYLOGFILE if set */
 } httpx_client_opts_t;
+
+#define HTTPX_TLS_1_2 0x0303
+#define HTTPX_TLS_1_3 0x0304
 
 #define HTTPX_CLIENT(...) (&(httpx_client_opts_t){.struct_size = sizeof(httpx_client_opts_t), __VA_ARGS__})
 

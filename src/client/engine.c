@@ -1,5 +1,6 @@
 /* client/engine.c — options with their defaults, and the engine's life. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include "client/engine.h"
 #include "client/exchange.h"
@@ -88,6 +89,26 @@ int httpx__engine_init(httpx__engine_t *e, httpx_loop_t *loop, const httpx_clien
     };
     if ((rc = httpx__pool_new(loop, e->resolver, &pl, &e->pool)))
         goto fail_nomem;
+    bool has_tls_fields = !opts->struct_size || opts->struct_size >= offsetof(httpx_client_opts_t, keylog_file) + sizeof(char *);
+    httpx__tls_config_t tc = {.alloc = e->a, .alpn = "\x08http/1.1"};
+    if (has_tls_fields) {
+        tc.insecure = opts->insecure;
+        tc.ca_file = opts->ca_file;
+        tc.ca_dir = opts->ca_dir;
+        tc.cert_file = opts->cert_file;
+        tc.key_file = opts->key_file;
+        tc.min_version = opts->tls_min_version;
+        tc.ciphers = opts->ciphers;
+        tc.keylog_file = opts->keylog_file;
+    }
+    if (!tc.keylog_file) {
+        const char *env = getenv("SSLKEYLOGFILE");
+        tc.keylog_file = env && *env ? env : NULL;
+    }
+    if ((rc = httpx__tls_ctx_new(&tc, &e->tls, err))) {
+        httpx__engine_release(e);
+        return rc;
+    }
     if (!(e->headers = httpx_headers_new(e->a)))
         goto fail_nomem;
     /* Defaults first, so that the caller's own headers can replace them. */
@@ -155,6 +176,8 @@ void httpx__engine_release(httpx__engine_t *e)
 {
     httpx__pool_free(e->pool);
     e->pool = NULL;
+    httpx__tls_ctx_free(e->tls); /* connections still open keep it alive */
+    e->tls = NULL;
     httpx__resolver_free(e->resolver);
     e->resolver = NULL;
     httpx_headers_free(e->headers);

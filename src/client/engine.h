@@ -21,6 +21,7 @@
 #include "loop/loop.h"
 #include "net/resolver.h"
 #include "pool/pool.h"
+#include "tls/tls.h"
 
 typedef struct httpx__exchange httpx__exchange_t;
 
@@ -34,6 +35,7 @@ typedef struct httpx__engine {
     const httpx_allocator_t *a;
     httpx__resolver_t *resolver;
     httpx__pool_t *pool;
+    httpx__tls_ctx_t *tls;          /* one per client, shared by its https connections */
     httpx_headers_t *headers;       /* default request headers (incl. User-Agent, Accept-Encoding) */
     httpx_url_t *base_url;          /* or NULL */
     httpx__timeouts_ms_t timeouts;
@@ -93,7 +95,7 @@ const httpx_url_t *httpx__exchange_url(const httpx__exchange_t *x);
 const char *httpx__exchange_method(const httpx__exchange_t *x);
 /* Timestamps (CLOCK_MONOTONIC ns; 0 if not reached). */
 typedef struct httpx__exchange_times {
-    uint64_t start, dns, connect, first_byte, end;
+    uint64_t start, dns, connect, tls, first_byte, end;
 } httpx__exchange_times_t;
 const httpx__exchange_times_t *httpx__exchange_times(const httpx__exchange_t *x);
 uint64_t httpx__exchange_body_bytes(const httpx__exchange_t *x);

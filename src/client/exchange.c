@@ -25,6 +25,7 @@
 
 static void x_send(httpx__exchange_t *x);
 static void x_process(httpx__exchange_t *x);
+static void on_readable(httpx__exchange_t *x);
 static void x_acquire(httpx__exchange_t *x, bool fresh);
 static void x_real_free(httpx__exchange_t *x);
 
@@ -181,6 +182,13 @@ static void deferred_fail(httpx_timer_t *t, void *user)
     leave(x);
 }
 
+static int copy_err(httpx__exchange_t *x, int rc, const httpx_error_t *e)
+{
+    x->err = *e;
+    x->err.code = rc;
+    return rc;
+}
+
 /* ---- retry on a stale kept-alive connection ------------------------------ */
 
 /* A reused connection failed before any response byte: the server had closed it.
@@ -241,25 +249,25 @@ static void x_send(httpx__exchange_t *x)
             iov[n++] = (struct iovec){httpx__buf_ptr(&x->out) + x->out_sent, out_left};
         if (piece_left)
             iov[n++] = (struct iovec){httpx__buf_ptr(&x->piece), piece_left};
-        ssize_t w = writev(x->conn->fd, iov, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                phase(x, x->to.write, HTTPX_E_WRITE_TIMEOUT);
-                /* Also watch reads: a server may answer (and close) before taking the body. */
-                if (httpx__conn_want(x->conn, HTTPX_IO_WRITE | HTTPX_IO_READ))
-                    fail(x, HTTPX_E_NOMEM, HTTPX_PHASE_WRITE, "cannot watch the connection");
-                return;
-            }
-            int saved = errno;
-            if ((saved == EPIPE || saved == ECONNRESET) && try_stale_retry(x))
-                return;
-            fail(x, httpx__err_from_errno(saved, HTTPX_PHASE_WRITE), HTTPX_PHASE_WRITE,
-                 "write to %s: %s", host_of(x), strerror(saved));
+        size_t w = 0;
+        httpx_error_t e = {0};
+        int rc = httpx__conn_send(x->conn, iov, n, &w, &e);
+        if (rc == HTTPX__CONN_AGAIN) {
+            phase(x, x->to.write, HTTPX_E_WRITE_TIMEOUT);
+            /* Also watch reads: a server may answer (and close) before taking the body. */
+            if (httpx__conn_want(x->conn, x->conn->want | HTTPX_IO_READ))
+                fail(x, HTTPX_E_NOMEM, HTTPX_PHASE_WRITE, "cannot watch the connection");
             return;
         }
-        size_t done = (size_t)w;
+        if (rc < 0) {
+            /* A kept-alive connection the server had closed: try once more. */
+            if (try_stale_retry(x))
+                return;
+            copy_err(x, rc, &e);
+            fail_err(x);
+            return;
+        }
+        size_t done = w;
         size_t from_out = done < out_left ? done : out_left;
         x->out_sent += from_out;
         httpx__buf_consume(&x->piece, done - from_out);
@@ -277,13 +285,6 @@ static void begin_send(httpx__exchange_t *x)
 }
 
 /* ---- reading ---------------------------------------------------------------- */
-
-static int copy_err(httpx__exchange_t *x, int rc, const httpx_error_t *e)
-{
-    x->err = *e;
-    x->err.code = rc;
-    return rc;
-}
 
 static void complete(httpx__exchange_t *x)
 {
@@ -389,6 +390,8 @@ static void deliver(httpx__exchange_t *x)
         x->paused = false;
         phase(x, x->to.read, HTTPX_E_READ_TIMEOUT);
         httpx__conn_want(x->conn, HTTPX_IO_READ);
+        if (httpx__conn_pending(x->conn))
+            on_readable(x); /* decrypted bytes wait inside TLS: no fd event will come */
     }
 }
 
@@ -460,14 +463,15 @@ static void x_process(httpx__exchange_t *x)
         deliver(x);
 }
 
-static void on_eof(httpx__exchange_t *x, int read_errno)
+/* The connection ended (code 0: a clean close) or failed while reading. */
+static void on_eof(httpx__exchange_t *x, int code, const httpx_error_t *e)
 {
-    if (x->state == X_BODY && read_errno == 0) {
-        httpx_error_t e = {0};
-        int rc = httpx__h1_body_eof(&x->framing, &e);
+    if (x->state == X_BODY && code == 0) {
+        httpx_error_t be = {0};
+        int rc = httpx__h1_body_eof(&x->framing, &be);
         if (rc) {
-            copy_err(x, rc, &e);
-            snprintf(x->err.message, sizeof x->err.message, "%s %s: %s", x->method, x->url->str, e.message);
+            copy_err(x, rc, &be);
+            snprintf(x->err.message, sizeof x->err.message, "%s %s: %s", x->method, x->url->str, be.message);
             fail_err(x);
             return;
         }
@@ -475,49 +479,53 @@ static void on_eof(httpx__exchange_t *x, int read_errno)
         deliver(x);
         return;
     }
+    /* Nothing of a response yet on a kept-alive connection: the server had closed it. */
     if (!x->got_bytes && try_stale_retry(x))
         return;
-    if (read_errno) {
-        fail(x, httpx__err_from_errno(read_errno, HTTPX_PHASE_READ_HEAD),
-             x->state == X_BODY ? HTTPX_PHASE_READ_BODY : HTTPX_PHASE_READ_HEAD, "read from %s: %s",
-             host_of(x), strerror(read_errno));
+    httpx_phase_t ph = x->state == X_BODY ? HTTPX_PHASE_READ_BODY : HTTPX_PHASE_READ_HEAD;
+    if (code) {
+        copy_err(x, code, e);
+        x->err.phase = ph;
+        fail_err(x);
         return;
     }
-    fail(x, HTTPX_E_SERVER_DISCONNECTED, x->state == X_BODY ? HTTPX_PHASE_READ_BODY : HTTPX_PHASE_READ_HEAD,
-         "%s %s: server disconnected without sending a complete response%s", x->method, x->url->str,
-         x->got_bytes ? " (head incomplete)" : "");
+    fail(x, HTTPX_E_SERVER_DISCONNECTED, ph, "%s %s: server disconnected without sending a complete response%s",
+         x->method, x->url->str, x->got_bytes ? " (head incomplete)" : "");
 }
 
 static void on_readable(httpx__exchange_t *x)
 {
-    httpx__buf_t *rb = &x->conn->rbuf;
-    int rc = httpx__buf_reserve(rb, READ_CHUNK);
-    if (rc) {
-        /* The buffer is at its cap: only a head can fill it. */
-        fail(x, HTTPX_E_HEADER_LIMIT, HTTPX_PHASE_READ_HEAD, "%s: response head exceeds %zu bytes",
-             host_of(x), x->eng->limits.max_header_bytes);
-        return;
-    }
-    size_t room = httpx__buf_room(rb);
-    ssize_t n = read(x->conn->fd, httpx__buf_tail(rb), room);
-    if (n < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+    /* TLS may hold decrypted bytes the fd will not signal: read until it is empty. */
+    do {
+        httpx__buf_t *rb = &x->conn->rbuf;
+        int rc = httpx__buf_reserve(rb, READ_CHUNK);
+        if (rc) {
+            /* The buffer is at its cap: only a head can fill it. */
+            fail(x, HTTPX_E_HEADER_LIMIT, HTTPX_PHASE_READ_HEAD, "%s: response head exceeds %zu bytes", host_of(x),
+                 x->eng->limits.max_header_bytes);
             return;
-        on_eof(x, errno);
-        return;
-    }
-    if (n == 0) {
-        on_eof(x, 0);
-        return;
-    }
-    httpx__buf_commit(rb, (size_t)n);
-    if (!x->got_bytes) {
-        x->got_bytes = true;
-        x->times.first_byte = httpx__clock_ns();
-    }
-    if (x->to.read)
-        x->phase_deadline = now_ms(x) + x->to.read;
-    x_process(x);
+        }
+        size_t n = 0;
+        httpx_error_t e = {0};
+        rc = httpx__conn_recv(x->conn, httpx__buf_tail(rb), httpx__buf_room(rb), &n, &e);
+        if (rc == HTTPX__CONN_AGAIN) {
+            if (x->conn->want != HTTPX_IO_READ) /* TLS wants to write to read on */
+                httpx__conn_want(x->conn, x->conn->want | HTTPX_IO_READ);
+            return;
+        }
+        if (rc < 0 || n == 0) {
+            on_eof(x, rc, &e);
+            return;
+        }
+        httpx__buf_commit(rb, n);
+        if (!x->got_bytes) {
+            x->got_bytes = true;
+            x->times.first_byte = httpx__clock_ns();
+        }
+        if (x->to.read)
+            x->phase_deadline = now_ms(x) + x->to.read;
+        x_process(x);
+    } while (alive(x) && x->conn && x->state != X_DONE && !x->paused && httpx__conn_pending(x->conn));
 }
 
 static void on_conn_io(httpx__conn_t *c, int events, void *user)
@@ -546,8 +554,9 @@ static void on_connected(httpx__conn_t *c, int status, const httpx_error_t *err,
         fail_err(x);
     } else {
         x->conn = c;
-        x->times.connect = httpx__clock_ns();
+        x->times.connect = c->info.connected_ns;
         x->times.dns = c->info.dns_done_ns;
+        x->times.tls = c->tls_done_ns;
         begin_send(x);
     }
     leave(x);
@@ -580,7 +589,9 @@ static void x_acquire(httpx__exchange_t *x, bool fresh)
     phase(x, x->to.pool, HTTPX_E_POOL_TIMEOUT);
     httpx__conn_user_t u = {on_connected, on_conn_io, x};
     const httpx_url_t *url = x->url;
-    int rc = httpx__pool_acquire(x->eng->pool, url->origin, url->host, url->port, fresh, &x->waiter, &u);
+    bool https = strcmp(url->scheme, "https") == 0;
+    int rc = httpx__pool_acquire(x->eng->pool, url->origin, url->host, url->port, https ? x->eng->tls : NULL, fresh,
+                                 &x->waiter, &u);
     if (rc < 0)
         fail(x, rc, HTTPX_PHASE_POOL, "out of memory");
 }

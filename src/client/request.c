@@ -86,13 +86,9 @@ static int build_url(httpx__exchange_t *x, const char *url, const httpx_req_opts
         u = v;
     }
     x->url = u;
-    if (strcmp(u->scheme, "http") != 0) {
-        bool known = strcmp(u->scheme, "https") == 0;
+    if (strcmp(u->scheme, "http") != 0 && strcmp(u->scheme, "https") != 0)
         return httpx__err(err, HTTPX_E_UNSUPPORTED_PROTOCOL, HTTPX_PHASE_SETUP,
-                          known ? "scheme \"%s\" needs TLS, not built into this version"
-                                : "unsupported scheme \"%s\" in url",
-                          u->scheme);
-    }
+                          "unsupported scheme \"%s\" in url (http and https only)", u->scheme);
     return 0;
 }
 

@@ -348,6 +348,7 @@ httpx_timings_t httpx_response_timings(const httpx_response_t *r)
     const httpx__exchange_times_t *x = r->x ? httpx__exchange_times(r->x) : &r->times;
     t.dns = secs_between(x->start, x->dns);
     t.connect = secs_between(x->start, x->connect);
+    t.tls = secs_between(x->start, x->tls);
     t.first_byte = secs_between(x->start, x->first_byte);
     t.total = secs_between(x->start, x->end);
     return t;

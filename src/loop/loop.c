@@ -20,6 +20,7 @@
 #include "core/clock.h"
 #include "core/mem.h"
 #include "httpx/error.h"
+#include "httpx/features.h"
 #include "loop/loop.h"
 #include "core/banned.h"
 
@@ -50,6 +51,7 @@ struct httpx_loop {
     long refs;
     int depth;  /* >0 while this loop dispatches or runs: freeing it is refused */
     bool stop;
+    bool kept;  /* what ops.keepalive was last told */
 
     pthread_mutex_t post_mu;
     post_item_t *post_head, *post_tail;
@@ -67,6 +69,18 @@ bool httpx__in_loop_callback(void)
 const httpx_allocator_t *httpx__loop_allocator(const httpx_loop_t *loop)
 {
     return loop->alloc;
+}
+
+const char *httpx_loop_adapters(void)
+{
+    return "epoll"
+#ifdef HTTPX_HAVE_UV
+           " uv"
+#endif
+#ifdef HTTPX_HAVE_EVENT
+           " event"
+#endif
+        ;
 }
 
 uint64_t httpx_loop_now(httpx_loop_t *loop)
@@ -156,6 +170,20 @@ static void timer_rearm(httpx_loop_t *loop)
         loop->armed = want;
 }
 
+/* Tell a backend with a keepalive op when strong work (an fd with interest, a timer
+ * that is not weak) appears or disappears. Posted hand-overs are left out: they
+ * arrive from other threads, and the backend's wake covers them. */
+static void live_update(httpx_loop_t *loop)
+{
+    if (!loop->ops.keepalive)
+        return;
+    bool alive = loop->active_ios > 0 || loop->heap_len > loop->weak_timers;
+    if (alive == loop->kept)
+        return;
+    loop->kept = alive;
+    loop->ops.keepalive(loop->user, alive);
+}
+
 void httpx__timer_init(httpx_timer_t *t, httpx_loop_t *loop, httpx_timer_cb cb, void *user)
 {
     memset(t, 0, sizeof *t);
@@ -208,6 +236,7 @@ int httpx_timer_start(httpx_timer_t *t, uint64_t timeout_ms)
         loop->weak_timers++;
     heap_up(loop, loop->heap_len++);
     timer_rearm(loop);
+    live_update(loop);
     return 0;
 }
 
@@ -217,6 +246,7 @@ void httpx_timer_stop(httpx_timer_t *t)
         return;
     heap_remove(t->loop, t);
     timer_rearm(t->loop);
+    live_update(t->loop);
 }
 
 void httpx_timer_free(httpx_timer_t *t)
@@ -249,6 +279,7 @@ static void timers_run_due(httpx_loop_t *loop)
     loop->depth--;
     loop->timer_dispatch--;
     timer_rearm(loop);
+    live_update(loop);
 }
 
 void httpx_loop_timer_fired(httpx_loop_t *loop)
@@ -288,6 +319,7 @@ void httpx__io_release(httpx_io_t *io)
     io->events = 0;
     io->slot = NULL;
     io->loop = NULL;
+    live_update(loop);
 }
 
 httpx_io_t *httpx_io_new(httpx_loop_t *loop, int fd, httpx_io_cb cb, void *user)
@@ -322,6 +354,7 @@ int httpx_io_set(httpx_io_t *io, int events)
             loop->active_ios--;
     }
     io->events = events;
+    live_update(loop);
     return 0;
 }
 
@@ -503,6 +536,7 @@ void httpx__io_set_weak(httpx_io_t *io, bool weak)
     if (io->events)
         io->loop->active_ios += weak ? (size_t)-1 : 1;
     io->weak = weak;
+    live_update(io->loop);
 }
 
 void httpx__timer_set_weak(httpx_timer_t *t, bool weak)
@@ -512,6 +546,8 @@ void httpx__timer_set_weak(httpx_timer_t *t, bool weak)
     if (httpx__timer_active(t))
         t->loop->weak_timers += weak ? 1 : (size_t)-1;
     t->weak = weak;
+    if (t->loop)
+        live_update(t->loop);
 }
 
 int httpx_loop_counts(httpx_loop_t *loop, httpx_loop_counts_t *out)

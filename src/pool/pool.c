@@ -1,8 +1,12 @@
 /* pool/pool.c — connection pool (contract in pool.h). */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
+#include "core/clock.h"
+#include "core/err.h"
 #include "core/mem.h"
 #include "pool/pool.h"
 
@@ -14,6 +18,7 @@ struct httpx__origin {
     uint32_t hash;
     httpx__link_t idle;       /* LIFO: push and pop at head */
     int open;                 /* connections of this origin */
+    httpx__tls_ctx_t *tls;    /* https origins: the client's TLS context (not owned) */
 };
 
 struct httpx__pool {
@@ -172,7 +177,8 @@ static int grow_buckets(httpx__pool_t *p)
     return 0;
 }
 
-static httpx__origin_t *origin_get(httpx__pool_t *p, const char *key, const char *host, int port)
+static httpx__origin_t *origin_get(httpx__pool_t *p, const char *key, const char *host, int port,
+                                   httpx__tls_ctx_t *tls)
 {
     uint32_t h = hash_str(key);
     for (httpx__origin_t *o = p->buckets[h & (p->nbuckets - 1)]; o; o = o->hnext)
@@ -190,6 +196,7 @@ static httpx__origin_t *origin_get(httpx__pool_t *p, const char *key, const char
         return NULL;
     }
     o->port = port;
+    o->tls = tls;
     o->hash = h;
     list_init(&o->idle);
     o->hnext = p->buckets[h & (p->nbuckets - 1)];
@@ -200,31 +207,79 @@ static httpx__origin_t *origin_get(httpx__pool_t *p, const char *key, const char
 
 static void conn_io_cb(httpx_io_t *io, int events, void *user);
 
-static void conn_connected(int status, int fd, const httpx__connect_info_t *info,
-                           const httpx_error_t *err, void *user)
+/* Connecting failed at any step: close, return the slot, tell the user. */
+static void connect_failed(httpx__conn_t *c, int status, const httpx_error_t *err)
 {
-    httpx__conn_t *c = user;
-    c->connecting = NULL;
-    c->pool->connecting--;
-    if (status == 0) {
-        c->fd = fd;
-        c->info = *info;
-        if (httpx__io_init(&c->io, c->pool->loop, fd, conn_io_cb, c) == 0) {
-            c->io_active = true;
-            c->state = HTTPX__CONN_BUSY;
-            c->user.connected(c, 0, NULL, c->user.user);
-            return;
-        }
-        status = HTTPX_E_NOMEM;
-    }
     httpx__conn_user_t u = c->user;
     httpx_error_t e;
     if (err)
         e = *err;
     else
         e = (httpx_error_t){.code = status, .phase = HTTPX_PHASE_CONNECT, .message = "connect failed"};
+    e.code = status;
     httpx__conn_close(c);
     u.connected(NULL, status, &e, u.user);
+}
+
+/* TCP (and TLS) are up: the connection is the user's. */
+static void connect_done(httpx__conn_t *c)
+{
+    c->pool->connecting--;
+    c->state = HTTPX__CONN_BUSY;
+    c->user.connected(c, 0, NULL, c->user.user);
+}
+
+static void tls_step(httpx__conn_t *c)
+{
+    int want = 0;
+    httpx_error_t e = {0};
+    int rc = httpx__tls_handshake(c->tls, &want, &e);
+    if (rc == HTTPX__TLS_AGAIN) {
+        if (httpx_io_set(&c->io, want))
+            connect_failed(c, HTTPX_E_NOMEM, NULL);
+        return;
+    }
+    if (rc < 0) {
+        connect_failed(c, rc, &e);
+        return;
+    }
+    c->handshaking = false;
+    c->tls_done_ns = httpx__clock_ns();
+    if (httpx_io_set(&c->io, 0)) {
+        connect_failed(c, HTTPX_E_NOMEM, NULL);
+        return;
+    }
+    connect_done(c);
+}
+
+static void conn_connected(int status, int fd, const httpx__connect_info_t *info,
+                           const httpx_error_t *err, void *user)
+{
+    httpx__conn_t *c = user;
+    c->connecting = NULL;
+    if (status) {
+        connect_failed(c, status, err);
+        return;
+    }
+    c->fd = fd;
+    c->info = *info;
+    if (httpx__io_init(&c->io, c->pool->loop, fd, conn_io_cb, c) != 0) {
+        connect_failed(c, HTTPX_E_NOMEM, NULL);
+        return;
+    }
+    c->io_active = true;
+    if (!c->origin->tls) {
+        connect_done(c);
+        return;
+    }
+    httpx_error_t e = {0};
+    int rc = httpx__tls_new(c->origin->tls, fd, c->origin->host, c->origin->port, &c->tls, &e);
+    if (rc) {
+        connect_failed(c, rc, &e);
+        return;
+    }
+    c->handshaking = true;
+    tls_step(c);
 }
 
 static httpx__conn_t *conn_new(httpx__pool_t *p, httpx__origin_t *o, const httpx__conn_user_t *user)
@@ -251,7 +306,6 @@ static httpx__conn_t *conn_new(httpx__pool_t *p, httpx__origin_t *o, const httpx
     o->open++;
     c->connecting = httpx__connect_start(p->loop, p->resolver, o->host, o->port, conn_connected, c);
     if (!c->connecting) {
-        p->connecting--;
         httpx__conn_close(c);
         return NULL;
     }
@@ -272,9 +326,10 @@ static void conn_take(httpx__conn_t *c, httpx__waiter_t *w, const httpx__conn_us
 }
 
 int httpx__pool_acquire(httpx__pool_t *p, const char *origin_key, const char *host, int port,
-                        bool fresh, httpx__waiter_t *w, const httpx__conn_user_t *user)
+                        httpx__tls_ctx_t *tls, bool fresh, httpx__waiter_t *w,
+                        const httpx__conn_user_t *user)
 {
-    httpx__origin_t *o = origin_get(p, origin_key, host, port);
+    httpx__origin_t *o = origin_get(p, origin_key, host, port, tls);
     if (!o)
         return HTTPX_E_NOMEM;
     w->origin = o;
@@ -388,10 +443,17 @@ void httpx__conn_close(httpx__conn_t *c)
         list_del(&c->lru_link);
         p->idle--;
     }
+    if (c->state == HTTPX__CONN_CONNECTING)
+        p->connecting--; /* DNS, TCP or TLS still in progress */
     if (c->connecting) {
         httpx__connect_cancel(c->connecting);
         c->connecting = NULL;
-        p->connecting--;
+    }
+    if (c->tls) {
+        if (!c->handshaking)
+            httpx__tls_shutdown(c->tls); /* best effort close_notify */
+        httpx__tls_free(c->tls);
+        c->tls = NULL;
     }
     if (c->io_active)
         httpx__io_release(&c->io);
@@ -415,6 +477,10 @@ int httpx__conn_want(httpx__conn_t *c, int events)
 
 bool httpx__conn_alive(httpx__conn_t *c)
 {
+    if (c->tls) {
+        httpx_error_t e;
+        return httpx__tls_check_idle(c->tls, &e) == 0;
+    }
     char b;
     ssize_t n = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
     return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
@@ -424,10 +490,16 @@ static void conn_io_cb(httpx_io_t *io, int events, void *user)
 {
     httpx__conn_t *c = user;
     (void)io;
+    if (c->handshaking) {
+        tls_step(c);
+        return;
+    }
     if (c->state == HTTPX__CONN_IDLE) {
         /* An idle connection has nothing to say: EOF, an error or stray bytes all
-         * mean it cannot be reused. */
-        httpx__conn_close(c);
+         * mean it cannot be reused. TLS may legitimately deliver session tickets
+         * while idle: ask the TLS layer. */
+        if (!c->tls || !httpx__conn_alive(c))
+            httpx__conn_close(c);
         return;
     }
     if (c->user.io)
@@ -440,4 +512,58 @@ void httpx__pool_stats(const httpx__pool_t *p, httpx__pool_stats_t *s)
     s->idle = p->idle;
     s->connecting = p->connecting;
     s->waiting = p->waiting;
+}
+
+int httpx__conn_recv(httpx__conn_t *c, void *buf, size_t n, size_t *got, httpx_error_t *err)
+{
+    *got = 0;
+    if (c->tls) {
+        int rc = httpx__tls_read(c->tls, buf, n, got, &c->want, err);
+        return rc;
+    }
+    for (;;) {
+        ssize_t r = read(c->fd, buf, n);
+        if (r >= 0) {
+            *got = (size_t)r;
+            return 0;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            c->want = HTTPX_IO_READ;
+            return HTTPX__CONN_AGAIN;
+        }
+        int saved = errno;
+        int code = httpx__err_from_errno(saved, HTTPX_PHASE_READ_BODY);
+        return httpx__err(err, code, HTTPX_PHASE_READ_BODY, "read from %s:%d: %s", c->origin->host,
+                          c->origin->port, strerror(saved));
+    }
+}
+
+int httpx__conn_send(httpx__conn_t *c, const struct iovec *iov, int cnt, size_t *sent, httpx_error_t *err)
+{
+    *sent = 0;
+    if (c->tls)
+        return httpx__tls_writev(c->tls, iov, cnt, sent, &c->want, err);
+    for (;;) {
+        ssize_t w = writev(c->fd, iov, cnt);
+        if (w >= 0) {
+            *sent = (size_t)w;
+            return 0;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            c->want = HTTPX_IO_WRITE;
+            return HTTPX__CONN_AGAIN;
+        }
+        int saved = errno;
+        return httpx__err(err, HTTPX_E_WRITE, HTTPX_PHASE_WRITE, "write to %s:%d: %s", c->origin->host,
+                          c->origin->port, strerror(saved));
+    }
+}
+
+bool httpx__conn_pending(const httpx__conn_t *c)
+{
+    return c->tls && httpx__tls_pending(c->tls) > 0;
 }

@@ -17,6 +17,7 @@
 #include "h1/parse.h"
 #include "loop/loop.h"
 #include "net/connect.h"
+#include "tls/tls.h"
 
 typedef struct httpx__pool httpx__pool_t;
 typedef struct httpx__origin httpx__origin_t;
@@ -60,7 +61,14 @@ struct httpx__conn {
     httpx__connect_t *connecting;
     httpx__connect_info_t info;
     httpx__conn_user_t user;
+    httpx__tls_t *tls;              /* https: the TLS layer over fd, else NULL */
+    bool handshaking;               /* TCP is up, TLS is not yet */
+    uint64_t tls_done_ns;           /* CLOCK_MONOTONIC when the handshake finished */
+    int want;                       /* after HTTPX__CONN_AGAIN: the readiness to wait for */
 };
+
+/* conn_recv/conn_send: nothing can move now; wait for c->want on the fd. */
+#define HTTPX__CONN_AGAIN 1
 
 /* A request waiting for a connection. Embedded in the requester. */
 struct httpx__waiter {
@@ -96,12 +104,14 @@ void httpx__pool_free(httpx__pool_t *p);
 /* Close idle connections only. */
 void httpx__pool_close_idle(httpx__pool_t *p);
 
-/* Ask for a connection to `origin_key` ("http://host:port") at host:port. Calls
+/* Ask for a connection to `origin_key` ("http://host:port") at host:port, over TLS
+ * with `tls` when not NULL (the handshake is part of connecting). Calls
  * w->ready synchronously when one is available now (returns 1), or queues the
  * waiter (returns 0), or fails (< 0: NOMEM). `fresh` forbids reusing an idle
  * connection (the stale-connection retry). */
 int httpx__pool_acquire(httpx__pool_t *p, const char *origin_key, const char *host, int port,
-                        bool fresh, httpx__waiter_t *w, const httpx__conn_user_t *user);
+                        httpx__tls_ctx_t *tls, bool fresh, httpx__waiter_t *w,
+                        const httpx__conn_user_t *user);
 /* Stop waiting (pool timeout or cancel). No-op if not queued. */
 void httpx__pool_cancel_wait(httpx__pool_t *p, httpx__waiter_t *w);
 /* The exchange is done with a BUSY connection that can be reused. */
@@ -112,6 +122,17 @@ void httpx__conn_close(httpx__conn_t *c);
 int httpx__conn_want(httpx__conn_t *c, int events);
 /* True if an idle connection looks alive (no EOF, no unexpected bytes). */
 bool httpx__conn_alive(httpx__conn_t *c);
+
+/* Byte I/O of a BUSY connection, plain or TLS alike. recv: 0 with *got > 0 (data) or
+ * *got == 0 (the peer closed cleanly); HTTPX__CONN_AGAIN with c->want set; or a
+ * negative HTTPX_E_* with *err naming the host (a TLS EOF without close_notify is
+ * HTTPX_E_READ). send: 0 with *sent > 0; HTTPX__CONN_AGAIN (nothing sent; offer the
+ * same bytes again); or HTTPX_E_WRITE. */
+int httpx__conn_recv(httpx__conn_t *c, void *buf, size_t n, size_t *got, httpx_error_t *err);
+int httpx__conn_send(httpx__conn_t *c, const struct iovec *iov, int cnt, size_t *sent, httpx_error_t *err);
+/* Plaintext already decrypted and waiting inside the TLS layer: the fd will not
+ * signal it, so the reader must read again without waiting. */
+bool httpx__conn_pending(const httpx__conn_t *c);
 
 void httpx__pool_stats(const httpx__pool_t *p, httpx__pool_stats_t *s);
 
