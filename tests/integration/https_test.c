@@ -183,6 +183,37 @@ static void async_concurrent_over_tls(void **state)
     assert_int_equal(httpx_loop_free(loop), 0);
 }
 
+static void client_certificate(void **state)
+{
+    (void)state;
+    char cert[600], key[600];
+    snprintf(cert, sizeof cert, "%s/client.pem", P.certs);
+    snprintf(key, sizeof key, "%s/client.key", P.certs);
+    httpx_client_t *c;
+    httpx_response_t *r;
+    /* without a certificate nginx refuses the request */
+    assert_int_equal(httpx_client_new(HTTPX_CLIENT(.ca_file = P.ca_file), &c), 0);
+    assert_int_equal(httpx_client_get(c, U(P.nginx_mtls, "/small.txt"), NULL, &r), 0);
+    assert_int_equal(httpx_response_status(r), 400);
+    httpx_response_free(r);
+    httpx_client_free(c);
+    /* with one it serves */
+    assert_int_equal(httpx_client_new(HTTPX_CLIENT(.ca_file = P.ca_file, .cert_file = cert, .key_file = key), &c), 0);
+    assert_int_equal(httpx_client_get(c, U(P.nginx_mtls, "/small.txt"), NULL, &r), 0);
+    assert_int_equal(httpx_response_status(r), 200);
+    assert_string_equal(httpx_response_text(r), "hello from nginx\n");
+    httpx_response_free(r);
+    httpx_client_free(c);
+    /* TLS 1.3 only, and a cipher list, are honoured */
+    assert_int_equal(httpx_client_new(HTTPX_CLIENT(.ca_file = P.ca_file, .tls_min_version = HTTPX_TLS_1_3,
+                                                   .ciphers = "ECDHE+AESGCM"),
+                                      &c),
+                     0);
+    assert_int_equal(httpx_client_get(c, U(P.nginx_tls, "/small.txt"), NULL, &r), 0);
+    httpx_response_free(r);
+    httpx_client_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -191,6 +222,7 @@ int main(void)
         cmocka_unit_test(plain_http_to_tls_port_is_an_error),
         cmocka_unit_test(stream_large_body_over_tls),
         cmocka_unit_test(async_concurrent_over_tls),
+        cmocka_unit_test(client_certificate),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

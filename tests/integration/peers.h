@@ -32,6 +32,7 @@ typedef struct {
   char nginx6[128];  /* "http://[::1]:PORT", or "" when IPv6 loopback is unusable */
   char nginx_tls[128];    /* "https://localhost:PORT": TLS, h1 and h2 by ALPN */
   char nginx_badtls[128]; /* "https://localhost:PORT" with a certificate for wrong.example */
+  char nginx_mtls[128];   /* "https://localhost:PORT" requiring a client certificate */
   char ca_file[512];      /* the suite's CA (tests/peers/certs.sh) */
   char certs[512];        /* all test certificates */
 } peers_t;
@@ -75,6 +76,7 @@ static inline int peers_load(peers_t *p) {
     else if (strcmp(line, "NGINX_URL6") == 0) bad |= peers_copy_(p->nginx6, sizeof p->nginx6, val);
     else if (strcmp(line, "NGINX_TLS_URL") == 0) bad |= peers_copy_(p->nginx_tls, sizeof p->nginx_tls, val);
     else if (strcmp(line, "NGINX_BADTLS_URL") == 0) bad |= peers_copy_(p->nginx_badtls, sizeof p->nginx_badtls, val);
+    else if (strcmp(line, "NGINX_MTLS_URL") == 0) bad |= peers_copy_(p->nginx_mtls, sizeof p->nginx_mtls, val);
     else if (strcmp(line, "CA_FILE") == 0) bad |= peers_copy_(p->ca_file, sizeof p->ca_file, val);
     else if (strcmp(line, "CERTS_DIR") == 0) bad |= peers_copy_(p->certs, sizeof p->certs, val);
     else if (strcmp(line, "HTTPBIN_URL") == 0) bad |= peers_copy_(p->httpbin, sizeof p->httpbin, val);

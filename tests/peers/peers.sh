@@ -169,7 +169,7 @@ def v6_ok(port):
         s.close()
 for attempt in range(50):
     socks = []
-    for _ in range(5):
+    for _ in range(6):
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s.bind(("127.0.0.1", 0))
         socks.append(s)
@@ -179,23 +179,23 @@ for attempt in range(50):
         s.close()
     if v6 is not None:
         break
-print(ports[0], ports[1], ports[2], v6, ports[3], ports[4])
+print(ports[0], ports[1], ports[2], v6, ports[3], ports[4], ports[5])
 EOF
   ) || fail "cannot pick free ports"
-  local nginx_port httpbin_port raw_port v6 tls_port badtls_port
-  read -r nginx_port httpbin_port raw_port v6 tls_port badtls_port <<<"$ports"
+  local nginx_port httpbin_port raw_port v6 tls_port badtls_port mtls_port
+  read -r nginx_port httpbin_port raw_port v6 tls_port badtls_port mtls_port <<<"$ports"
   "$HERE/certs.sh" "$dir/certs" || fail "cannot make test certificates"
 
   # nginx: render the template.
-  "$PY" - "$HERE/nginx.conf.in" "$dir/nginx/nginx.conf" "$dir" "$nginx_port" "$v6" "$(id -u)" "$tls_port" "$badtls_port" <<'EOF' \
+  "$PY" - "$HERE/nginx.conf.in" "$dir/nginx/nginx.conf" "$dir" "$nginx_port" "$v6" "$(id -u)" "$tls_port" "$badtls_port" "$mtls_port" <<'EOF' \
     || fail "cannot render nginx.conf"
 import sys
-src, dst, d, port, v6, uid, tlsport, badtlsport = sys.argv[1:]
+src, dst, d, port, v6, uid, tlsport, badtlsport, mtlsport = sys.argv[1:]
 t = open(src).read()
 t = t.replace("@USER_LINE@", "user root;" if uid == "0" else "")
 t = t.replace("@LISTEN6@", "listen [::1]:%s;" % port if v6 == "1" else "")
 t = t.replace("@PORT@", port).replace("@DIR@", d)
-t = t.replace("@TLSPORT@", tlsport).replace("@BADTLSPORT@", badtlsport)
+t = t.replace("@TLSPORT@", tlsport).replace("@BADTLSPORT@", badtlsport).replace("@MTLSPORT@", mtlsport)
 open(dst, "w").write(t)
 EOF
   command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || fail "nginx not installed (make deps)"
@@ -267,6 +267,7 @@ WWW_DIR=$dir/www
 NGINX_TLS_PORT=$tls_port
 NGINX_TLS_URL=https://localhost:$tls_port
 NGINX_BADTLS_URL=https://localhost:$badtls_port
+NGINX_MTLS_URL=https://localhost:$mtls_port
 CERTS_DIR=$dir/certs
 CA_FILE=$dir/certs/ca.pem
 NGINX_PID=$(cat "$dir/nginx.pid")
