@@ -6,12 +6,25 @@
  * client, one after another. C > 1: the async client on the built-in loop, one
  * thread, C requests in flight (as curl_keepalive's multi driver). Prints
  *   requests=N wall_s=X cpu_us_per_req=Y
- * like curl_keepalive, Y being user+system CPU (getrusage) per request in µs. */
+ * like curl_keepalive, Y being user+system CPU (getrusage) per request in µs.
+ *
+ * HTTPX_BENCH_LOOP=builtin (default) | uv | event | poll picks the loop of the async
+ * mode: uv runs uv_run(UV_RUN_DEFAULT), event runs event_base_dispatch() until the
+ * last answer, poll is examples/custom_loop_ops.h run by httpx_loop_run(). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <httpx.h>
+#include <httpx/features.h>
+#include "custom_loop_ops.h"
+#ifdef HTTPX_HAVE_UV
+#include <httpx/uv.h>
+#endif
+#ifdef HTTPX_HAVE_EVENT
+#include <httpx/event.h>
+#endif
 
 static double now_s(void)
 {
@@ -32,6 +45,7 @@ typedef struct run {
     httpx_async_client_t *ac;
     const char *url;
     long started, done, failed, total;
+    void *base; /* the event_base to break out of at the end, if any */
 } run_t;
 
 static void start_one(run_t *r);
@@ -49,6 +63,10 @@ static void on_done(httpx_future_t *f, int status, void *user)
     httpx_future_free(f);
     r->done++;
     start_one(r);
+#ifdef HTTPX_HAVE_EVENT
+    if (r->base && r->done == r->total)
+        event_base_loopbreak(r->base);
+#endif
 }
 
 static void start_one(run_t *r)
@@ -65,8 +83,27 @@ static void start_one(run_t *r)
 
 static int run_async(const char *url, long n, long conc)
 {
-    httpx_loop_t *loop = httpx_loop_new(NULL);
+    const char *kind = getenv("HTTPX_BENCH_LOOP");
+    kind = kind && *kind ? kind : "builtin";
+    httpx_loop_t *loop = NULL;
     run_t r = {.url = url, .total = n};
+#ifdef HTTPX_HAVE_UV
+    uv_loop_t uv;
+    if (strcmp(kind, "uv") == 0 && uv_loop_init(&uv) == 0)
+        loop = httpx_loop_from_uv(&uv, NULL);
+#endif
+#ifdef HTTPX_HAVE_EVENT
+    if (strcmp(kind, "event") == 0 && (r.base = event_base_new()))
+        loop = httpx_loop_from_event_base(r.base, NULL);
+#endif
+    if (strcmp(kind, "poll") == 0)
+        loop = poll_loop_new(NULL);
+    else if (strcmp(kind, "builtin") == 0)
+        loop = httpx_loop_new(NULL);
+    if (!loop) {
+        fprintf(stderr, "loop %s unavailable (adapters built: %s)\n", kind, httpx_loop_adapters());
+        return 1;
+    }
     if (!loop || httpx_async_client_new(loop, HTTPX_CLIENT(.limits = {.max_connections = (int)conc,
                                                                       .max_keepalive_connections = (int)conc}),
                                         &r.ac))
@@ -74,13 +111,34 @@ static int run_async(const char *url, long n, long conc)
     double w0 = now_s(), c0 = cpu_s();
     for (long i = 0; i < conc; i++)
         start_one(&r);
-    httpx_loop_run(loop);
+#ifdef HTTPX_HAVE_UV
+    if (strcmp(kind, "uv") == 0)
+        uv_run(&uv, UV_RUN_DEFAULT);
+    else
+#endif
+#ifdef HTTPX_HAVE_EVENT
+    if (r.base)
+        event_base_dispatch(r.base);
+    else
+#endif
+        httpx_loop_run(loop);
     double wall = now_s() - w0, cpu = cpu_s() - c0;
     httpx_pool_stats_t s;
     httpx_async_client_pool_stats(r.ac, &s);
-    fprintf(stderr, "concurrency %ld, connections open at end: %d, failed: %ld\n", conc, s.open, r.failed);
+    fprintf(stderr, "loop %s, concurrency %ld, connections open at end: %d, failed: %ld\n", kind, conc,
+            s.open, r.failed);
     httpx_async_client_free(r.ac);
     httpx_loop_free(loop);
+#ifdef HTTPX_HAVE_UV
+    if (strcmp(kind, "uv") == 0) {
+        uv_run(&uv, UV_RUN_DEFAULT);
+        uv_loop_close(&uv);
+    }
+#endif
+#ifdef HTTPX_HAVE_EVENT
+    if (r.base)
+        event_base_free(r.base);
+#endif
     printf("requests=%ld wall_s=%.3f cpu_us_per_req=%.2f req_per_s=%.0f\n", n, wall, cpu * 1e6 / (double)n,
            (double)n / wall);
     return r.failed ? 1 : 0;

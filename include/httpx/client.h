@@ -74,6 +74,12 @@ typedef struct httpx_client_opts {
     int tls_min_version;                /* 0: TLS 1.2; HTTPX_TLS_1_3 for 1.3 only */
     const char *ciphers;                /* TLS 1.2 cipher list (OpenSSL syntax); NULL: OpenSSL's default */
     const char *keylog_file;            /* write session keys for Wireshark; NULL: $SSLKEYLOGFILE if set */
+
+    /* HTTP/2. With http2, https connections offer h2 by ALPN (falling back to
+     * HTTP/1.1), and requests to one origin share a connection up to the server's
+     * MAX_CONCURRENT_STREAMS; beyond it a second connection opens. */
+    bool http2;
+    bool http2_prior_knowledge;         /* http:// URLs speak HTTP/2 at once (h2c); implies http2 */
 } httpx_client_opts_t;
 
 #define HTTPX_TLS_1_2 0x0303

@@ -10,6 +10,22 @@
  *
  * The library keeps its own timer heap, so a backend only ever holds one timer.
  *
+ * Writing the glue for another loop (GLib, Qt, a game loop, your own poll()):
+ *  1. Make a struct of yours (the `user` pointer) that holds your loop and, after
+ *     step 3, the httpx_loop_t it reports to.
+ *  2. Fill an httpx_loop_ops_t: watch (one watcher per fd, kept in *slot; readiness
+ *     goes to httpx_loop_io_ready), timer (one one-shot timer; expiry goes to
+ *     httpx_loop_timer_fired), and if you can: wake (a pipe or eventfd your loop
+ *     watches; its callback calls httpx_loop_woken), run_once (run your loop one
+ *     iteration, so httpx_future_wait and httpx_loop_run work), release (free your
+ *     struct) and keepalive (if your loop counts references, as libuv does).
+ *  3. loop = httpx_loop_new_custom(&ops, mine, NULL); mine->loop = loop.
+ *  Rules: call back only on the loop's thread; never report an fd's token after
+ *  watch(fd, -1) returned for it (even if the event was already collected in the
+ *  current batch: mark it dead); a timer that fires early is harmless (the library
+ *  re-arms it). examples/custom_loop_ops.h is a complete poll() backend in about
+ *  a hundred lines; docs/guide/event-loops.md walks through it and GLib.
+ *
  * Threads: a loop, and every client created on it, belong to the thread that runs the
  * loop. The only call that may be made from another thread is httpx_loop_wake().
  */
@@ -66,6 +82,14 @@ typedef struct httpx_loop_ops {
 
     /* Called once by httpx_loop_free() after everything is released. May be NULL. */
     void (*release)(void *user);
+
+    /* Liveness, for loops that count references (libuv's uv_ref/uv_unref). Called
+     * on the loop's thread with 1 when the library gets work that should keep the
+     * loop running (an fd with interest, a request's timer) and 0 when only weak
+     * housekeeping is left (idle pooled connections, the pool's expiry timer) or
+     * nothing. Transitions only; starts at 0. Work handed over from other threads
+     * is not counted: it arrives through wake. May be NULL. */
+    void (*keepalive)(void *user, int alive);
 } httpx_loop_ops_t;
 
 typedef struct httpx_loop_opts {
@@ -73,6 +97,14 @@ typedef struct httpx_loop_opts {
     const httpx_allocator_t *allocator; /* NULL: malloc */
 } httpx_loop_opts_t;
 #define HTTPX_LOOP_OPTS(...) (&(httpx_loop_opts_t){.struct_size = sizeof(httpx_loop_opts_t), __VA_ARGS__})
+
+/* The loop backends this build of the library provides, space-separated:
+ * "epoll" always, then "uv" (httpx/uv.h) and "event" (httpx/event.h) when libuv
+ * and libevent were found when the library was built. An adapter that was not
+ * built is also absent from httpx/features.h, and including its header then
+ * stops the compilation with an #error naming the missing package. Static
+ * storage. */
+HTTPX_API const char *httpx_loop_adapters(void);
 
 /* Create the built-in epoll loop. `opts` may be NULL. Returns NULL on failure (out of
  * memory or no fds left). Free with httpx_loop_free(). */

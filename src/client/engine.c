@@ -90,7 +90,11 @@ int httpx__engine_init(httpx__engine_t *e, httpx_loop_t *loop, const httpx_clien
     if ((rc = httpx__pool_new(loop, e->resolver, &pl, &e->pool)))
         goto fail_nomem;
     bool has_tls_fields = !opts->struct_size || opts->struct_size >= offsetof(httpx_client_opts_t, keylog_file) + sizeof(char *);
-    httpx__tls_config_t tc = {.alloc = e->a, .alpn = "\x08http/1.1"};
+    bool has_h2_fields = !opts->struct_size || opts->struct_size >= offsetof(httpx_client_opts_t, http2_prior_knowledge) + 1;
+    bool h2 = has_h2_fields && (opts->http2 || opts->http2_prior_knowledge);
+    e->h2_prior_knowledge = has_h2_fields && opts->http2_prior_knowledge;
+    e->http2 = h2;
+    httpx__tls_config_t tc = {.alloc = e->a, .alpn = h2 ? "\x02h2\x08http/1.1" : "\x08http/1.1"};
     if (has_tls_fields) {
         tc.insecure = opts->insecure;
         tc.ca_file = opts->ca_file;

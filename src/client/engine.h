@@ -41,6 +41,8 @@ typedef struct httpx__engine {
     httpx__timeouts_ms_t timeouts;
     httpx_limits_t limits;          /* defaults filled in */
     bool decompress;
+    bool h2_prior_knowledge;        /* http:// URLs speak HTTP/2 from the first byte (h2c) */
+    bool http2;                     /* https offers h2 by ALPN */
     bool closed;
     httpx__link_t exchanges;        /* in flight, to fail them on close */
     httpx__link_t streams;          /* open streaming responses, closed with the client */
@@ -99,5 +101,7 @@ typedef struct httpx__exchange_times {
 } httpx__exchange_times_t;
 const httpx__exchange_times_t *httpx__exchange_times(const httpx__exchange_t *x);
 uint64_t httpx__exchange_body_bytes(const httpx__exchange_t *x);
+/* True when the response came over HTTP/2. */
+bool httpx__exchange_is_h2(const httpx__exchange_t *x);
 
 #endif

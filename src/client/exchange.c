@@ -15,6 +15,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 #include "client/exchange.h"
+#include "client/h2conn.h"
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/mem.h"
@@ -74,6 +75,10 @@ static void phase(httpx__exchange_t *x, uint64_t ms, int code)
 
 static void drop_conn(httpx__exchange_t *x)
 {
+    if (x->h2) {
+        httpx__h2x_detach(x);
+        return;
+    }
     if (x->conn) {
         httpx__conn_t *c = x->conn;
         x->conn = NULL;
@@ -557,7 +562,18 @@ static void on_connected(httpx__conn_t *c, int status, const httpx_error_t *err,
         x->times.connect = c->info.connected_ns;
         x->times.dns = c->info.dns_done_ns;
         x->times.tls = c->tls_done_ns;
-        begin_send(x);
+        if (httpx__conn_alpn_h2(c) || (!c->tls && x->eng->h2_prior_knowledge)) {
+            httpx_error_t e = {0};
+            if (httpx__h2conn_attach(c, x->eng, &e)) {
+                x->err = e;
+                fail_err(x);
+            } else {
+                x->was_h2 = true;
+                httpx__h2x_begin(x, c);
+            }
+        } else {
+            begin_send(x);
+        }
     }
     leave(x);
 }
@@ -567,7 +583,10 @@ static void on_waiter_ready(httpx__waiter_t *w, httpx__conn_t *c)
     httpx__exchange_t *x = CONTAINER(w, httpx__exchange_t, waiter);
     enter(x);
     x->conn = c;
-    if (c->state == HTTPX__CONN_CONNECTING) {
+    if (c->mux) {
+        x->was_h2 = true;
+        httpx__h2x_begin(x, c); /* a stream on a shared HTTP/2 connection */
+    } else if (c->state == HTTPX__CONN_CONNECTING) {
         x->state = X_CONNECTING;
         phase(x, x->to.connect, HTTPX_E_CONNECT_TIMEOUT);
     } else if (!x->idempotent && !httpx__conn_alive(c)) {
@@ -590,8 +609,9 @@ static void x_acquire(httpx__exchange_t *x, bool fresh)
     httpx__conn_user_t u = {on_connected, on_conn_io, x};
     const httpx_url_t *url = x->url;
     bool https = strcmp(url->scheme, "https") == 0;
+    bool mux_likely = https ? x->eng->http2 : x->eng->h2_prior_knowledge;
     int rc = httpx__pool_acquire(x->eng->pool, url->origin, url->host, url->port, https ? x->eng->tls : NULL, fresh,
-                                 &x->waiter, &u);
+                                 mux_likely, &x->waiter, &u);
     if (rc < 0)
         fail(x, rc, HTTPX_PHASE_POOL, "out of memory");
 }
@@ -615,6 +635,7 @@ int httpx__exchange_new(httpx__engine_t *e, const char *method, const char *url,
     httpx__buf_init(&x->out, e->a, 0);
     httpx__buf_init(&x->piece, e->a, 0);
     httpx__buf_init(&x->trailers, e->a, e->limits.max_header_bytes);
+    httpx__buf_init(&x->h2_pending, e->a, 64u << 20);
     httpx__timer_init(&x->timer, e->loop, on_timer, x);
     x->waiter.link.prev = x->waiter.link.next = &x->waiter.link;
     int rc = httpx__request_build(x, method, url, opts, err);
@@ -658,9 +679,14 @@ void httpx__exchange_resume(httpx__exchange_t *x)
     if (x->state != X_BODY || !x->conn)
         return;
     enter(x);
-    deliver(x);
+    if (x->h2)
+        httpx__h2x_deliver(x);
+    else
+        deliver(x);
     leave(x);
 }
+
+bool httpx__exchange_is_h2(const httpx__exchange_t *x) { return x->h2 != NULL || x->was_h2; }
 
 static void x_real_free(httpx__exchange_t *x)
 {
@@ -674,6 +700,7 @@ static void x_real_free(httpx__exchange_t *x)
     httpx__timer_release(&x->timer);
     httpx__request_release(x);
     httpx__buf_release(&x->trailers);
+    httpx__buf_release(&x->h2_pending);
     httpx__free(a, x);
 }
 
@@ -701,3 +728,13 @@ const httpx_url_t *httpx__exchange_url(const httpx__exchange_t *x) { return x->u
 const char *httpx__exchange_method(const httpx__exchange_t *x) { return x->method; }
 const httpx__exchange_times_t *httpx__exchange_times(const httpx__exchange_t *x) { return &x->times; }
 uint64_t httpx__exchange_body_bytes(const httpx__exchange_t *x) { return x->body_bytes; }
+
+/* ---- for client/exchange_h2.c --------------------------------------------------- */
+
+void httpx__x_enter(httpx__exchange_t *x) { enter(x); }
+bool httpx__x_leave(httpx__exchange_t *x) { return leave(x); }
+bool httpx__x_alive(const httpx__exchange_t *x) { return alive(x); }
+void httpx__x_fail_err(httpx__exchange_t *x) { fail_err(x); }
+void httpx__x_finish(httpx__exchange_t *x, int status) { finish(x, status); }
+void httpx__x_phase(httpx__exchange_t *x, uint64_t ms, int code) { phase(x, ms, code); }
+void httpx__x_acquire(httpx__exchange_t *x, bool fresh) { x_acquire(x, fresh); }

@@ -74,6 +74,16 @@ struct httpx__exchange {
     bool paused;
     uint64_t body_bytes;
 
+    /* HTTP/2: the exchange is one stream of a multiplexed connection */
+    struct httpx__h2conn *h2;
+    int32_t stream_id;             /* 0 when no stream is open */
+    int32_t h2_sid;                /* the stream's id, kept after it closed (for window updates) */
+    httpx__buf_t h2_pending;       /* DATA the sink has not taken (bounded by the stream window) */
+    size_t h2_unconsumed;          /* DATA delivered by the session, not yet consumed */
+    bool h2_ended;                 /* the stream closed cleanly */
+    bool was_h2;                   /* the response came over HTTP/2 */
+    int h2_retries;                /* streams the server did not process, sent again */
+
     /* reentrancy: callbacks may free the exchange */
     int depth;
     bool free_pending;
@@ -91,6 +101,24 @@ int httpx__request_next_piece(httpx__exchange_t *x);
 /* Rewind the body for a retry: 0, or HTTPX_E_REQUEST_NOT_READ if it cannot be. */
 int httpx__request_rewind(httpx__exchange_t *x);
 void httpx__request_release(httpx__exchange_t *x);
+
+/* Shared with client/exchange_h2.c (the state machine's own steps). */
+void httpx__x_enter(httpx__exchange_t *x);
+bool httpx__x_leave(httpx__exchange_t *x);
+bool httpx__x_alive(const httpx__exchange_t *x);
+void httpx__x_fail_err(httpx__exchange_t *x);
+void httpx__x_finish(httpx__exchange_t *x, int status);
+void httpx__x_phase(httpx__exchange_t *x, uint64_t ms, int code);
+void httpx__x_acquire(httpx__exchange_t *x, bool fresh);
+
+/* client/exchange_h2.c: the exchange as an HTTP/2 stream on multiplexed `c`. */
+void httpx__h2x_begin(httpx__exchange_t *x, httpx__conn_t *c);
+/* Leave the connection: reset the stream if open, return unread window, drop the
+ * pool's use count. */
+void httpx__h2x_detach(httpx__exchange_t *x);
+/* Hand held DATA to the sink (after a pause). */
+void httpx__h2x_deliver(httpx__exchange_t *x);
+
 
 /* Fail an exchange in flight from outside (client close): done fires with `code`. */
 void httpx__exchange_abort(httpx__exchange_t *x, int code, const char *why);

@@ -252,6 +252,19 @@ int httpx__request_next_piece(httpx__exchange_t *x)
         return httpx__err(&x->err, rc, HTTPX_PHASE_WRITE, "out of memory");
     char *base = httpx__buf_tail(b);
     size_t got = 0;
+    if (!xb->chunked) { /* HTTP/2 frames the body itself */
+        rc = xb->producer(base, PIECE_SIZE, &got, xb->user);
+        if (rc)
+            return httpx__err(&x->err, rc < 0 ? rc : HTTPX_E_INVAL, HTTPX_PHASE_WRITE,
+                              "request body producer failed: %s", httpx_strerror(rc));
+        if (got > PIECE_SIZE)
+            return httpx__err(&x->err, HTTPX_E_INVAL, HTTPX_PHASE_WRITE,
+                              "request body producer returned %zu bytes for a %d-byte buffer", got, PIECE_SIZE);
+        xb->ended = got == 0;
+        if (got)
+            httpx__buf_commit(b, got);
+        return 0;
+    }
     rc = xb->producer(base + 10, PIECE_SIZE, &got, xb->user);
     if (rc)
         return httpx__err(&x->err, rc < 0 ? rc : HTTPX_E_INVAL, HTTPX_PHASE_WRITE,

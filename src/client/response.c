@@ -43,6 +43,7 @@ static int sink_head(httpx__exchange_t *x, const httpx__h1_head_t *h, void *user
     httpx_response_t *r = user;
     r->status = h->status;
     r->minor_version = h->minor_version;
+    r->http2 = httpx__exchange_is_h2(x);
     r->reason = httpx__strndup(r->a, h->reason.ptr, h->reason.len);
     r->url = httpx__strdup(r->a, httpx__exchange_url(x)->str);
     if (!r->reason || !r->url)
@@ -317,6 +318,8 @@ const char *httpx_response_reason(const httpx_response_t *r)
 
 const char *httpx_response_http_version(const httpx_response_t *r)
 {
+    if (r && r->http2)
+        return "HTTP/2";
     return r && r->minor_version == 0 ? "HTTP/1.0" : "HTTP/1.1";
 }
 

@@ -21,6 +21,7 @@ struct httpx_response {
     const httpx_allocator_t *a;
     int status;
     int minor_version;
+    bool http2;
     char *reason;
     char *url;
     httpx_headers_t *headers;

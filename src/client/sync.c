@@ -249,5 +249,11 @@ const char *httpx_features(void)
 #ifdef HTTPX_HAVE_ZSTD
            " zstd"
 #endif
+#ifdef HTTPX_HAVE_UV
+           " uv"
+#endif
+#ifdef HTTPX_HAVE_EVENT
+           " event"
+#endif
         ;
 }

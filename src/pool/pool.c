@@ -19,6 +19,8 @@ struct httpx__origin {
     httpx__link_t idle;       /* LIFO: push and pop at head */
     int open;                 /* connections of this origin */
     httpx__tls_ctx_t *tls;    /* https origins: the client's TLS context (not owned) */
+    httpx__link_t shared;     /* multiplexed connections in use, to share */
+    int connecting;           /* connections of this origin not yet up */
 };
 
 struct httpx__pool {
@@ -62,6 +64,7 @@ static uint32_t hash_str(const char *s)
 }
 
 static void expiry_rearm(httpx__pool_t *p);
+void httpx__pool_mux_done_waiters(httpx__conn_t *c);
 
 static void expiry_fired(httpx_timer_t *t, void *user)
 {
@@ -199,6 +202,7 @@ static httpx__origin_t *origin_get(httpx__pool_t *p, const char *key, const char
     o->tls = tls;
     o->hash = h;
     list_init(&o->idle);
+    list_init(&o->shared);
     o->hnext = p->buckets[h & (p->nbuckets - 1)];
     p->buckets[h & (p->nbuckets - 1)] = o;
     p->norigins++;
@@ -221,12 +225,20 @@ static void connect_failed(httpx__conn_t *c, int status, const httpx_error_t *er
     u.connected(NULL, status, &e, u.user);
 }
 
+static bool serve_waiters(httpx__pool_t *p, httpx__conn_t *idle);
+
 /* TCP (and TLS) are up: the connection is the user's. */
 static void connect_done(httpx__conn_t *c)
 {
-    c->pool->connecting--;
+    httpx__pool_t *p = c->pool;
+    p->connecting--;
+    c->origin->connecting--;
     c->state = HTTPX__CONN_BUSY;
     c->user.connected(c, 0, NULL, c->user.user);
+    /* Requests that waited for this connection to turn multiplexed, and it did
+     * not: they get connections of their own now. */
+    if (!c->mux)
+        serve_waiters(p, NULL);
 }
 
 static void tls_step(httpx__conn_t *c)
@@ -299,10 +311,12 @@ static httpx__conn_t *conn_new(httpx__pool_t *p, httpx__origin_t *o, const httpx
     c->user = *user;
     list_init(&c->idle_link);
     list_init(&c->lru_link);
+    list_init(&c->shared_link);
     /* Room for the largest head plus one read's worth of body. */
     httpx__buf_init(&c->rbuf, p->a, p->lim.max_head_bytes + 64 * 1024 + 1);
     p->open++;
     p->connecting++;
+    o->connecting++;
     o->open++;
     c->connecting = httpx__connect_start(p->loop, p->resolver, o->host, o->port, conn_connected, c);
     if (!c->connecting) {
@@ -320,13 +334,18 @@ static void conn_take(httpx__conn_t *c, httpx__waiter_t *w, const httpx__conn_us
     list_del(&c->lru_link);
     p->idle--;
     c->state = HTTPX__CONN_BUSY;
-    c->user = *user;
     httpx__io_set_weak(&c->io, false);
+    if (c->mux) {
+        c->users = 1;
+        list_push(&c->origin->shared, &c->shared_link);
+    } else {
+        c->user = *user;
+    }
     w->ready(w, c);
 }
 
 int httpx__pool_acquire(httpx__pool_t *p, const char *origin_key, const char *host, int port,
-                        httpx__tls_ctx_t *tls, bool fresh, httpx__waiter_t *w,
+                        httpx__tls_ctx_t *tls, bool fresh, bool mux_likely, httpx__waiter_t *w,
                         const httpx__conn_user_t *user)
 {
     httpx__origin_t *o = origin_get(p, origin_key, host, port, tls);
@@ -334,6 +353,17 @@ int httpx__pool_acquire(httpx__pool_t *p, const char *origin_key, const char *ho
         return HTTPX_E_NOMEM;
     w->origin = o;
     w->queued = false;
+    if (!fresh) {
+        /* A multiplexed connection with room for one more stream comes first. */
+        for (httpx__link_t *l = o->shared.next; l != &o->shared; l = l->next) {
+            httpx__conn_t *c = CONTAINER(l, httpx__conn_t, shared_link);
+            if (c->mux_capacity(c) > 0) {
+                c->users++;
+                w->ready(w, c);
+                return 1;
+            }
+        }
+    }
     if (!fresh) {
         /* Idle connections past their expiry may not have been swept yet (a sync
          * client's loop does not run between calls): never hand one out. */
@@ -349,6 +379,14 @@ int httpx__pool_acquire(httpx__pool_t *p, const char *origin_key, const char *ho
             conn_take(CONTAINER(o->idle.next, httpx__conn_t, idle_link), w, user);
             return 1;
         }
+    }
+    if (mux_likely && !fresh && o->connecting > 0) {
+        /* Likely HTTP/2: share the connection being made instead of racing it. */
+        w->queued = true;
+        w->user_copy = *user;
+        list_append(&p->waiters, &w->link);
+        p->waiting++;
+        return 0;
     }
     if (p->open >= p->lim.max_connections && !list_empty(&p->idle_lru)) {
         /* Make room: the least recently used idle connection of any origin goes. */
@@ -414,7 +452,8 @@ void httpx__pool_release(httpx__conn_t *c)
     httpx__pool_t *p = c->pool;
     c->requests++;
     c->state = HTTPX__CONN_IDLE;
-    c->user = (httpx__conn_user_t){0};
+    if (!c->mux)
+        c->user = (httpx__conn_user_t){0};
     c->idle_since = httpx_loop_now(p->loop);
     /* Watch for the server closing the idle connection, without keeping
      * httpx_loop_run() alive for it. */
@@ -443,8 +482,16 @@ void httpx__conn_close(httpx__conn_t *c)
         list_del(&c->lru_link);
         p->idle--;
     }
-    if (c->state == HTTPX__CONN_CONNECTING)
+    list_del(&c->shared_link);
+    if (c->mux_free) {
+        void (*mf)(httpx__conn_t *) = c->mux_free;
+        c->mux_free = NULL;
+        mf(c);
+    }
+    if (c->state == HTTPX__CONN_CONNECTING) {
         p->connecting--; /* DNS, TCP or TLS still in progress */
+        c->origin->connecting--;
+    }
     if (c->connecting) {
         httpx__connect_cancel(c->connecting);
         c->connecting = NULL;
@@ -492,6 +539,10 @@ static void conn_io_cb(httpx_io_t *io, int events, void *user)
     (void)io;
     if (c->handshaking) {
         tls_step(c);
+        return;
+    }
+    if (c->mux && c->user.io) {
+        c->user.io(c, events, c->user.user); /* the driver reads even while idle (PING, SETTINGS) */
         return;
     }
     if (c->state == HTTPX__CONN_IDLE) {
@@ -566,4 +617,62 @@ int httpx__conn_send(httpx__conn_t *c, const struct iovec *iov, int cnt, size_t 
 bool httpx__conn_pending(const httpx__conn_t *c)
 {
     return c->tls && httpx__tls_pending(c->tls) > 0;
+}
+
+void httpx__pool_set_mux(httpx__conn_t *c, void *mux, size_t (*capacity)(httpx__conn_t *c),
+                         void (*mux_free)(httpx__conn_t *c), const httpx__conn_user_t *driver)
+{
+    c->mux = mux;
+    c->mux_capacity = capacity;
+    c->mux_free = mux_free;
+    c->user = *driver;
+    c->users = 1;
+    list_push(&c->origin->shared, &c->shared_link);
+    /* Requests queued for this origin can share it right away. */
+    httpx__pool_mux_done_waiters(c);
+}
+
+/* Give streams of `c` to waiters of its origin while it has capacity. */
+void httpx__pool_mux_done_waiters(httpx__conn_t *c)
+{
+    httpx__pool_t *p = c->pool;
+    httpx__link_t *l = p->waiters.next;
+    while (l != &p->waiters && c->state == HTTPX__CONN_BUSY && c->shared_link.next != &c->shared_link &&
+           c->mux_capacity(c) > 0) {
+        httpx__waiter_t *w = CONTAINER(l, httpx__waiter_t, link);
+        l = l->next;
+        if (w->origin != c->origin)
+            continue;
+        httpx__pool_cancel_wait(p, w);
+        c->users++;
+        w->ready(w, c);
+    }
+}
+
+void httpx__pool_mux_done(httpx__conn_t *c)
+{
+    if (--c->users > 0) {
+        httpx__pool_mux_done_waiters(c);
+        return;
+    }
+    if (c->shared_link.next == &c->shared_link) {
+        /* retired (GOAWAY) and now unused */
+        httpx__conn_close(c);
+        return;
+    }
+    list_del(&c->shared_link);
+    httpx__pool_release(c);
+}
+
+void httpx__pool_mux_retire(httpx__conn_t *c)
+{
+    list_del(&c->shared_link);
+    if (c->state == HTTPX__CONN_IDLE)
+        httpx__conn_close(c);
+}
+
+bool httpx__conn_alpn_h2(const httpx__conn_t *c)
+{
+    const char *a = c->tls ? httpx__tls_alpn(c->tls) : NULL;
+    return a && strcmp(a, "h2") == 0;
 }

@@ -65,6 +65,14 @@ struct httpx__conn {
     bool handshaking;               /* TCP is up, TLS is not yet */
     uint64_t tls_done_ns;           /* CLOCK_MONOTONIC when the handshake finished */
     int want;                       /* after HTTPX__CONN_AGAIN: the readiness to wait for */
+
+    /* A multiplexed (HTTP/2) connection: shared by up to capacity() exchanges. Its
+     * `user` is the protocol driver, which keeps it even while idle. */
+    void *mux;                      /* the driver's state, or NULL for HTTP/1.1 */
+    size_t (*mux_capacity)(httpx__conn_t *c);
+    void (*mux_free)(httpx__conn_t *c);   /* called by httpx__conn_close */
+    int users;                      /* exchanges on it now */
+    httpx__link_t shared_link;      /* in origin->shared while BUSY */
 };
 
 /* conn_recv/conn_send: nothing can move now; wait for c->want on the fd. */
@@ -105,12 +113,14 @@ void httpx__pool_free(httpx__pool_t *p);
 void httpx__pool_close_idle(httpx__pool_t *p);
 
 /* Ask for a connection to `origin_key` ("http://host:port") at host:port, over TLS
- * with `tls` when not NULL (the handshake is part of connecting). Calls
+ * with `tls` when not NULL (the handshake is part of connecting). `mux_likely`: the
+ * connection may turn out multiplexed (HTTP/2 asked for), so while one to this
+ * origin is connecting, wait for it rather than open another. Calls
  * w->ready synchronously when one is available now (returns 1), or queues the
  * waiter (returns 0), or fails (< 0: NOMEM). `fresh` forbids reusing an idle
  * connection (the stale-connection retry). */
 int httpx__pool_acquire(httpx__pool_t *p, const char *origin_key, const char *host, int port,
-                        httpx__tls_ctx_t *tls, bool fresh, httpx__waiter_t *w,
+                        httpx__tls_ctx_t *tls, bool fresh, bool mux_likely, httpx__waiter_t *w,
                         const httpx__conn_user_t *user);
 /* Stop waiting (pool timeout or cancel). No-op if not queued. */
 void httpx__pool_cancel_wait(httpx__pool_t *p, httpx__waiter_t *w);
@@ -118,6 +128,19 @@ void httpx__pool_cancel_wait(httpx__pool_t *p, httpx__waiter_t *w);
 void httpx__pool_release(httpx__conn_t *c);
 /* Close a connection in any state and return its slot. */
 void httpx__conn_close(httpx__conn_t *c);
+/* Make a BUSY connection multiplexed: later requests to its origin share it while
+ * capacity() > 0, and the caller's exchange counts as its first user. */
+void httpx__pool_set_mux(httpx__conn_t *c, void *mux, size_t (*capacity)(httpx__conn_t *c),
+                         void (*mux_free)(httpx__conn_t *c), const httpx__conn_user_t *driver);
+/* An exchange is done with a multiplexed connection (any way it ended). At no
+ * users the connection goes idle; with capacity back, waiters are served. */
+void httpx__pool_mux_done(httpx__conn_t *c);
+/* The multiplexed connection cannot take new streams any more (GOAWAY): stop
+ * sharing it; it closes when its last user is done. */
+void httpx__pool_mux_retire(httpx__conn_t *c);
+/* True if the TLS handshake chose HTTP/2 (ALPN "h2"). */
+bool httpx__conn_alpn_h2(const httpx__conn_t *c);
+
 /* Set the fd interest of a BUSY connection. */
 int httpx__conn_want(httpx__conn_t *c, int events);
 /* True if an idle connection looks alive (no EOF, no unexpected bytes). */

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 #include <httpx.h>
 #include "integration/peers.h"
+#include "integration/loops.h"
 
 static peers_t P;
 static char url_buf[1024];
@@ -34,7 +35,7 @@ static void free_loop_checked(httpx_loop_t *loop)
     assert_int_equal(n.watchers, 0);
     assert_int_equal(n.timers, 0);
     assert_int_equal(n.posted, 0);
-    assert_int_equal(httpx_loop_free(loop), 0);
+    assert_int_equal(test_loop_free(loop), 0);
 }
 
 typedef struct counter {
@@ -65,7 +66,7 @@ static void count_cb(httpx_future_t *f, int status, void *user)
 static void get_with_callback_and_run(void **state)
 {
     (void)state;
-    httpx_loop_t *loop = httpx_loop_new(NULL);
+    httpx_loop_t *loop = test_loop_new();
     httpx_async_client_t *ac;
     assert_int_equal(httpx_async_client_new(loop, NULL, &ac), 0);
     counter_t c = {0};
@@ -91,7 +92,7 @@ static void get_with_callback_and_run(void **state)
 static void future_wait_and_take(void **state)
 {
     (void)state;
-    httpx_loop_t *loop = httpx_loop_new(NULL);
+    httpx_loop_t *loop = test_loop_new();
     httpx_async_client_t *ac;
     assert_int_equal(httpx_async_client_new(loop, NULL, &ac), 0);
     httpx_future_t *f;
@@ -125,7 +126,7 @@ static void future_wait_and_take(void **state)
 static void many_concurrent_share_the_pool(void **state)
 {
     (void)state;
-    httpx_loop_t *loop = httpx_loop_new(NULL);
+    httpx_loop_t *loop = test_loop_new();
     httpx_async_client_t *ac;
     assert_int_equal(httpx_async_client_new(loop, HTTPX_CLIENT(.limits = {.max_connections = 8}), &ac), 0);
     counter_t c = {0};
@@ -149,10 +150,31 @@ static void many_concurrent_share_the_pool(void **state)
     free_loop_checked(loop);
 }
 
+/* 1,000 requests in flight at once, on whichever loop this run uses. */
+static void thousand_concurrent(void **state)
+{
+    (void)state;
+    httpx_loop_t *loop = test_loop_new();
+    httpx_async_client_t *ac;
+    assert_int_equal(httpx_async_client_new(loop, HTTPX_CLIENT(.limits = {.max_connections = 200}), &ac), 0);
+    counter_t c = {0};
+    for (int i = 0; i < 1000; i++) {
+        httpx_future_t *f;
+        assert_int_equal(httpx_async_get(ac, U(P.nginx, "/small.txt"), NULL, &f), 0);
+        httpx_future_then(f, count_cb, &c);
+    }
+    assert_int_equal(httpx_loop_run(loop), 0);
+    assert_int_equal(c.calls, 1000);
+    assert_int_equal(c.ok, 1000);
+    assert_int_equal(c.bytes, 1000 * strlen("hello from nginx\n"));
+    httpx_async_client_free(ac);
+    free_loop_checked(loop);
+}
+
 static void close_fails_in_flight_once(void **state)
 {
     (void)state;
-    httpx_loop_t *loop = httpx_loop_new(NULL);
+    httpx_loop_t *loop = test_loop_new();
     httpx_async_client_t *ac;
     assert_int_equal(httpx_async_client_new(loop, HTTPX_CLIENT(.limits = {.max_connections = 2}), &ac), 0);
     counter_t c = {0};
@@ -182,7 +204,7 @@ static void close_fails_in_flight_once(void **state)
 static void cancel_returns_the_slot(void **state)
 {
     (void)state;
-    httpx_loop_t *loop = httpx_loop_new(NULL);
+    httpx_loop_t *loop = test_loop_new();
     httpx_async_client_t *ac;
     assert_int_equal(httpx_async_client_new(loop, HTTPX_CLIENT(.limits = {.max_connections = 1}), &ac), 0);
     counter_t c = {0};
@@ -266,7 +288,7 @@ static httpx_response_t *open_stream(httpx_async_client_t *ac, const char *url)
 static void stream_decoded_raw_and_read(void **state)
 {
     (void)state;
-    httpx_loop_t *loop = httpx_loop_new(NULL);
+    httpx_loop_t *loop = test_loop_new();
     httpx_async_client_t *ac;
     assert_int_equal(httpx_async_client_new(loop, NULL, &ac), 0);
     char path[600];
@@ -330,7 +352,7 @@ static int small_scale(void)
 static void slow_consumer_bounded_memory(void **state)
 {
     (void)state;
-    httpx_loop_t *loop = httpx_loop_new(NULL);
+    httpx_loop_t *loop = test_loop_new();
     httpx_async_client_t *ac;
     assert_int_equal(httpx_async_client_new(loop, NULL, &ac), 0);
     stream_ctx_t s = {.loop = loop, .pause_each = true, .limit = small_scale() ? (8u << 20) : (64u << 20)};
@@ -355,7 +377,7 @@ static void slow_consumer_bounded_memory(void **state)
 static void close_client_closes_streams(void **state)
 {
     (void)state;
-    httpx_loop_t *loop = httpx_loop_new(NULL);
+    httpx_loop_t *loop = test_loop_new();
     httpx_async_client_t *ac;
     assert_int_equal(httpx_async_client_new(loop, NULL, &ac), 0);
     stream_ctx_t s = {.loop = loop};
@@ -398,7 +420,7 @@ static void blocking_inside(httpx_future_t *f, int status, void *user)
 static void sync_inside_async_refused(void **state)
 {
     (void)state;
-    httpx_loop_t *loop = httpx_loop_new(NULL);
+    httpx_loop_t *loop = test_loop_new();
     httpx_async_client_t *ac;
     assert_int_equal(httpx_async_client_new(loop, NULL, &ac), 0);
     faq_ctx_t c = {.loop = loop};
@@ -453,7 +475,7 @@ static void done_and_forget(httpx_future_t *f, int status, void *user)
 static void random_cancellations(void **state)
 {
     (void)state;
-    httpx_loop_t *loop = httpx_loop_new(NULL);
+    httpx_loop_t *loop = test_loop_new();
     httpx_async_client_t *ac;
     assert_int_equal(httpx_async_client_new(loop, HTTPX_CLIENT(.limits = {.max_connections = 16}), &ac), 0);
     static cancel_ctx_t cc;
@@ -486,7 +508,7 @@ static void close_at_every_stage(void **state)
 {
     (void)state;
     int fds_before = peers_fd_count();
-    httpx_loop_t *loop = httpx_loop_new(NULL);
+    httpx_loop_t *loop = test_loop_new();
     httpx_async_client_t *ac;
     assert_int_equal(httpx_async_client_new(loop, NULL, &ac), 0);
     counter_t c = {0};
@@ -548,7 +570,7 @@ static void first_done(httpx_future_t *f, int status, void *user)
 static void close_inside_callback(void **state)
 {
     (void)state;
-    httpx_loop_t *loop = httpx_loop_new(NULL);
+    httpx_loop_t *loop = test_loop_new();
     close_cb_ctx_t c = {0};
     assert_int_equal(httpx_async_client_new(loop, NULL, &c.ac), 0);
     httpx_future_t *f;
@@ -572,6 +594,7 @@ int main(void)
         cmocka_unit_test(get_with_callback_and_run),
         cmocka_unit_test(future_wait_and_take),
         cmocka_unit_test(many_concurrent_share_the_pool),
+        cmocka_unit_test(thousand_concurrent),
         cmocka_unit_test(close_fails_in_flight_once),
         cmocka_unit_test(cancel_returns_the_slot),
         cmocka_unit_test(stream_decoded_raw_and_read),

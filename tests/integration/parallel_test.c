@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include <httpx.h>
 #include "integration/peers.h"
+#include "integration/loops.h"
 
 static peers_t P;
 static char url_buf[1024];
@@ -187,7 +188,7 @@ static void pending_done(httpx_future_t *f, int status, void *user)
 static void async_parallel(void **state)
 {
     (void)state;
-    httpx_loop_t *loop = httpx_loop_new(NULL);
+    httpx_loop_t *loop = test_loop_new();
     httpx_async_client_t *ac;
     assert_int_equal(httpx_async_client_new(loop, NULL, &ac), 0);
     httpx_parallel_t *p;
@@ -213,7 +214,7 @@ static void async_parallel(void **state)
     httpx_loop_counts_t lc;
     httpx_loop_counts(loop, &lc);
     assert_int_equal(lc.watchers + lc.timers + lc.posted, 0);
-    assert_int_equal(httpx_loop_free(loop), 0);
+    assert_int_equal(test_loop_free(loop), 0);
 }
 
 int main(void)

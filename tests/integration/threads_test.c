@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include <httpx.h>
 #include "integration/peers.h"
+#include "integration/loops.h"
 
 static peers_t P;
 
@@ -69,7 +70,7 @@ static void submit_from_threads(void **state)
     (void)state;
     shared_t s = {0};
     snprintf(s.url, sizeof s.url, "%s/ok", P.raw);
-    s.loop = httpx_loop_new(NULL);
+    s.loop = test_loop_new();
     assert_non_null(s.loop);
     assert_int_equal(httpx_async_client_new(s.loop, HTTPX_CLIENT(.limits = {.max_connections = 8}), &s.ac), 0);
     httpx_timer_t *guard = httpx_timer_new(s.loop, keep_alive, NULL);
@@ -88,7 +89,7 @@ static void submit_from_threads(void **state)
     httpx_loop_counts_t lc;
     httpx_loop_counts(s.loop, &lc);
     assert_int_equal(lc.watchers + lc.timers + lc.posted, 0);
-    assert_int_equal(httpx_loop_free(s.loop), 0);
+    assert_int_equal(test_loop_free(s.loop), 0);
 }
 
 typedef struct late {
@@ -108,7 +109,7 @@ static void on_late(httpx_future_t *f, int status, void *user)
 static void submit_after_close(void **state)
 {
     (void)state;
-    httpx_loop_t *loop = httpx_loop_new(NULL);
+    httpx_loop_t *loop = test_loop_new();
     httpx_async_client_t *ac;
     assert_int_equal(httpx_async_client_new(loop, NULL, &ac), 0);
     char url[256];
@@ -128,7 +129,7 @@ static void submit_after_close(void **state)
     httpx_loop_counts_t lc;
     httpx_loop_counts(loop, &lc);
     assert_int_equal(lc.watchers + lc.timers + lc.posted, 0);
-    assert_int_equal(httpx_loop_free(loop), 0);
+    assert_int_equal(test_loop_free(loop), 0);
 }
 
 int main(void)

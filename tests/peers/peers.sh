@@ -169,7 +169,7 @@ def v6_ok(port):
         s.close()
 for attempt in range(50):
     socks = []
-    for _ in range(6):
+    for _ in range(8):
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s.bind(("127.0.0.1", 0))
         socks.append(s)
@@ -179,23 +179,24 @@ for attempt in range(50):
         s.close()
     if v6 is not None:
         break
-print(ports[0], ports[1], ports[2], v6, ports[3], ports[4], ports[5])
+print(ports[0], ports[1], ports[2], v6, ports[3], ports[4], ports[5], ports[6], ports[7])
 EOF
   ) || fail "cannot pick free ports"
-  local nginx_port httpbin_port raw_port v6 tls_port badtls_port mtls_port
-  read -r nginx_port httpbin_port raw_port v6 tls_port badtls_port mtls_port <<<"$ports"
+  local nginx_port httpbin_port raw_port v6 tls_port badtls_port mtls_port goaway_port h2c_port
+  read -r nginx_port httpbin_port raw_port v6 tls_port badtls_port mtls_port goaway_port h2c_port <<<"$ports"
   "$HERE/certs.sh" "$dir/certs" || fail "cannot make test certificates"
 
   # nginx: render the template.
-  "$PY" - "$HERE/nginx.conf.in" "$dir/nginx/nginx.conf" "$dir" "$nginx_port" "$v6" "$(id -u)" "$tls_port" "$badtls_port" "$mtls_port" <<'EOF' \
+  "$PY" - "$HERE/nginx.conf.in" "$dir/nginx/nginx.conf" "$dir" "$nginx_port" "$v6" "$(id -u)" "$tls_port" "$badtls_port" "$mtls_port" "$goaway_port" "$h2c_port" <<'EOF' \
     || fail "cannot render nginx.conf"
 import sys
-src, dst, d, port, v6, uid, tlsport, badtlsport, mtlsport = sys.argv[1:]
+src, dst, d, port, v6, uid, tlsport, badtlsport, mtlsport, goawayport, h2cport = sys.argv[1:]
 t = open(src).read()
 t = t.replace("@USER_LINE@", "user root;" if uid == "0" else "")
 t = t.replace("@LISTEN6@", "listen [::1]:%s;" % port if v6 == "1" else "")
 t = t.replace("@PORT@", port).replace("@DIR@", d)
 t = t.replace("@TLSPORT@", tlsport).replace("@BADTLSPORT@", badtlsport).replace("@MTLSPORT@", mtlsport)
+t = t.replace("@GOAWAYPORT@", goawayport).replace("@H2CPORT@", h2cport)
 open(dst, "w").write(t)
 EOF
   command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || fail "nginx not installed (make deps)"
@@ -268,6 +269,8 @@ NGINX_TLS_PORT=$tls_port
 NGINX_TLS_URL=https://localhost:$tls_port
 NGINX_BADTLS_URL=https://localhost:$badtls_port
 NGINX_MTLS_URL=https://localhost:$mtls_port
+NGINX_GOAWAY_URL=https://localhost:$goaway_port
+NGINX_H2C_URL=http://127.0.0.1:$h2c_port
 CERTS_DIR=$dir/certs
 CA_FILE=$dir/certs/ca.pem
 NGINX_PID=$(cat "$dir/nginx.pid")

@@ -1,0 +1,269 @@
+/* client/exchange_h2.c — an exchange carried as one HTTP/2 stream.
+ *
+ * The request is built once, as HTTP/1.1 bytes (client/request.c); on HTTP/2 its
+ * header lines become the stream's fields (the session drops what HTTP/2 forbids,
+ * and Host becomes :authority), so there is one request builder for both
+ * protocols. DATA goes to the same sink as HTTP/1.1 bodies; what the sink does not
+ * take is held (at most a stream window) and acknowledged to the server only when
+ * taken, so a slow reader stops the server instead of growing memory. */
+#include <string.h>
+#include "client/exchange.h"
+#include "client/h2conn.h"
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/mem.h"
+
+static httpx__h2_session_t *session(const httpx__exchange_t *x) { return x->h2->s; }
+
+/* The request body, pulled by the session as flow control allows. */
+static int body_read(void *buf, size_t cap, size_t *n, bool *eof, void *user)
+{
+    httpx__exchange_t *x = user;
+    *n = 0;
+    size_t out_left = httpx__buf_size(&x->out) - x->out_sent;
+    if (out_left) { /* a bytes body sits after the head */
+        size_t k = out_left < cap ? out_left : cap;
+        memcpy(buf, httpx__buf_ptr(&x->out) + x->out_sent, k);
+        x->out_sent += k;
+        *n = k;
+    } else {
+        if (!httpx__buf_size(&x->piece) && !x->body.ended) {
+            int rc = httpx__request_next_piece(x);
+            if (rc)
+                return rc;
+        }
+        size_t k = httpx__buf_size(&x->piece) < cap ? httpx__buf_size(&x->piece) : cap;
+        memcpy(buf, httpx__buf_ptr(&x->piece), k);
+        httpx__buf_consume(&x->piece, k);
+        *n = k;
+    }
+    *eof = x->out_sent == httpx__buf_size(&x->out) && !httpx__buf_size(&x->piece) && x->body.ended;
+    if (x->to.write)
+        x->phase_deadline = httpx_loop_now(x->eng->loop) + x->to.write;
+    return 0;
+}
+
+/* The HTTP/1.1 head's field lines as HTTP/2 fields (slices into x->out). */
+static int head_fields(httpx__exchange_t *x, httpx__h2_field_t **out, size_t *n)
+{
+    const char *p = httpx__buf_ptr(&x->out), *end = p + x->head_len - 2; /* before the blank line */
+    size_t lines = 0;
+    for (const char *q = p; q < end; q++)
+        lines += *q == '\n';
+    httpx__h2_field_t *f = httpx__malloc(x->eng->a, (lines + 1) * sizeof *f);
+    if (!f)
+        return HTTPX_E_NOMEM;
+    const char *line = memchr(p, '\n', (size_t)(end - p)) + 1; /* skip the request line */
+    size_t k = 0;
+    while (line < end) {
+        const char *eol = memchr(line, '\r', (size_t)(end - line));
+        const char *colon = memchr(line, ':', (size_t)(eol - line));
+        f[k].name = httpx__slice(line, (size_t)(colon - line));
+        f[k].value = httpx__slice(colon + 2, (size_t)(eol - colon - 2));
+        k++;
+        line = eol + 2;
+    }
+    *out = f;
+    *n = k;
+    return 0;
+}
+
+void httpx__h2x_begin(httpx__exchange_t *x, httpx__conn_t *c)
+{
+    x->conn = c;
+    x->h2 = c->mux;
+    x->reused = x->reused || c->requests > 0;
+    /* HTTP/2 frames the body itself: a producer's pieces must not be chunked. */
+    x->body.chunked = false;
+    x->out_sent = x->head_len;
+    httpx__h2_field_t *fields;
+    size_t n;
+    int rc = head_fields(x, &fields, &n);
+    if (rc) {
+        x->err = (httpx_error_t){.code = rc, .phase = HTTPX_PHASE_WRITE, .message = "out of memory"};
+        httpx__x_fail_err(x);
+        return;
+    }
+    httpx__h2_body_t body = {body_read, x};
+    const httpx_url_t *u = x->url;
+    rc = httpx__h2_submit(session(x), x->method, u->scheme, u->authority, u->target, fields, n,
+                          x->body.kind == HTTPX_BODY_NONE ? NULL : &body, x, &x->stream_id);
+    httpx__free(x->eng->a, fields);
+    x->h2_sid = x->stream_id;
+    if (rc) {
+        httpx__err(&x->err, rc == HTTPX_E_CLOSED ? HTTPX_E_CONNECT : rc, HTTPX_PHASE_WRITE,
+                   "%s %s: cannot open an HTTP/2 stream: %s", x->method, u->str,
+                   httpx__h2_error(session(x))->message[0] ? httpx__h2_error(session(x))->message : httpx_strerror(rc));
+        x->stream_id = 0;
+        httpx__x_fail_err(x);
+        return;
+    }
+    x->state = X_HEAD;
+    httpx__x_phase(x, x->to.read, HTTPX_E_READ_TIMEOUT);
+    httpx__h2conn_flush(x->h2);
+}
+
+/* Give back window for bytes the session delivered and we will not pass on. */
+static void consume(httpx__exchange_t *x, size_t n)
+{
+    if (!n)
+        return;
+    x->h2_unconsumed -= n;
+    httpx__h2_consume(session(x), x->h2_sid, n);
+}
+
+void httpx__h2x_detach(httpx__exchange_t *x)
+{
+    httpx__h2conn_t *h = x->h2;
+    httpx__conn_t *c = x->conn;
+    if (!h)
+        return;
+    if (h->c) {
+        if (x->stream_id)
+            httpx__h2_cancel(h->s, x->stream_id);
+        /* bytes held back still count against the connection window */
+        if (x->h2_unconsumed)
+            httpx__h2_consume(h->s, x->h2_sid, x->h2_unconsumed);
+        httpx__h2conn_flush(h); /* the reset and window updates */
+    }
+    x->h2_unconsumed = 0;
+    httpx__buf_reset(&x->h2_pending);
+    x->stream_id = 0;
+    x->h2 = NULL;
+    x->conn = NULL;
+    if (h->c && c)
+        httpx__pool_mux_done(c); /* may close the connection and free h */
+}
+
+static void complete(httpx__exchange_t *x)
+{
+    httpx__h2x_detach(x);
+    httpx__x_finish(x, 0);
+}
+
+void httpx__h2x_deliver(httpx__exchange_t *x)
+{
+    httpx__buf_t *p = &x->h2_pending;
+    while (httpx__buf_size(p)) {
+        size_t taken = 0;
+        int rc = x->sink.body(x, httpx__buf_ptr(p), httpx__buf_size(p), &taken, x->sink.user);
+        if (!httpx__x_alive(x) || x->state == X_DONE)
+            return;
+        if (rc) {
+            httpx__err(&x->err, rc, HTTPX_PHASE_READ_BODY, "%s %s: body refused: %s", x->method, x->url->str,
+                       httpx_strerror(rc));
+            httpx__x_fail_err(x);
+            return;
+        }
+        if (taken > httpx__buf_size(p))
+            taken = httpx__buf_size(p);
+        httpx__buf_consume(p, taken);
+        consume(x, taken);
+        if (!taken) {
+            x->paused = true;
+            x->phase_deadline = 0; /* the reader, not the server, is slow */
+            break;
+        }
+    }
+    if (!httpx__buf_size(p)) {
+        x->paused = false;
+        if (x->h2_ended)
+            complete(x);
+        else if (x->state == X_BODY)
+            httpx__x_phase(x, x->to.read, HTTPX_E_READ_TIMEOUT);
+    }
+    if (x->h2)
+        httpx__h2conn_flush(x->h2); /* window updates */
+}
+
+/* ---- session callbacks ------------------------------------------------------------ */
+
+void httpx__h2x_on_head(void *stream_user, int32_t id, int status, const httpx__h2_field_t *f, size_t n, void *user)
+{
+    httpx__exchange_t *x = stream_user;
+    (void)id;
+    (void)user;
+    httpx__x_enter(x);
+    if (!x->got_bytes) {
+        x->got_bytes = true;
+        x->times.first_byte = httpx__clock_ns();
+    }
+    x->status = status;
+    /* Same layout as an HTTP/1 field: name and value slices. */
+    httpx__h1_head_t head = {
+        .minor_version = 1,
+        .status = status,
+        .fields = (httpx__h1_field_t *)(void *)f,
+        .nfields = n,
+        .framing = HTTPX__H1_UNTIL_CLOSE,
+        .keep_alive = true,
+    };
+    _Static_assert(sizeof(httpx__h1_field_t) == sizeof(httpx__h2_field_t), "field layouts differ");
+    int rc = x->sink.head(x, &head, x->sink.user);
+    if (httpx__x_alive(x) && x->state != X_DONE) {
+        if (rc) {
+            httpx__err(&x->err, rc, HTTPX_PHASE_READ_HEAD, "%s %s: response refused: %s", x->method, x->url->str,
+                       httpx_strerror(rc));
+            httpx__x_fail_err(x);
+        } else {
+            x->state = X_BODY;
+            httpx__x_phase(x, x->to.read, HTTPX_E_READ_TIMEOUT);
+        }
+    }
+    httpx__x_leave(x);
+}
+
+void httpx__h2x_on_data(void *stream_user, int32_t id, const uint8_t *data, size_t len, void *user)
+{
+    httpx__exchange_t *x = stream_user;
+    (void)id;
+    (void)user;
+    httpx__x_enter(x);
+    x->h2_unconsumed += len;
+    x->body_bytes += len;
+    if (x->to.read && !x->paused)
+        x->phase_deadline = httpx_loop_now(x->eng->loop) + x->to.read;
+    /* Held bytes go first, in order; what is left waits for resume. */
+    if (httpx__buf_append(&x->h2_pending, data, len)) {
+        httpx__err(&x->err, HTTPX_E_NOMEM, HTTPX_PHASE_READ_BODY, "out of memory");
+        httpx__x_fail_err(x);
+    } else if (!x->paused) {
+        httpx__h2x_deliver(x);
+    }
+    httpx__x_leave(x);
+}
+
+void httpx__h2x_on_trailers(void *stream_user, int32_t id, const httpx__h2_field_t *f, size_t n, void *user)
+{
+    httpx__exchange_t *x = stream_user;
+    (void)id;
+    (void)user;
+    if (x->sink.trailers)
+        x->sink.trailers(x, (const httpx__h1_field_t *)(const void *)f, n, x->sink.user);
+}
+
+void httpx__h2x_on_close(void *stream_user, int32_t id, const httpx__h2_close_t *info, void *user)
+{
+    httpx__exchange_t *x = stream_user;
+    (void)id;
+    (void)user;
+    httpx__x_enter(x);
+    x->stream_id = 0; /* closed: nothing to cancel */
+    if (!info->err.code) {
+        x->h2_ended = true;
+        if (!httpx__buf_size(&x->h2_pending))
+            complete(x);
+    } else if (info->retry && x->h2_retries < 5 && httpx__request_rewind(x) == 0) {
+        /* Not processed by the server (GOAWAY, REFUSED_STREAM): safe to send again,
+         * whatever the method; bounded in case a server refuses forever. */
+        x->h2_retries++;
+        httpx__h2x_detach(x);
+        httpx__x_acquire(x, info->new_connection);
+    } else {
+        x->err = info->err;
+        if (x->err.phase == HTTPX_PHASE_NONE)
+            x->err.phase = x->state == X_BODY ? HTTPX_PHASE_READ_BODY : HTTPX_PHASE_READ_HEAD;
+        httpx__x_fail_err(x);
+    }
+    httpx__x_leave(x);
+}

@@ -1,0 +1,199 @@
+/* client/h2conn.c — the I/O of an HTTP/2 connection shared by many exchanges. */
+#include <stdio.h>
+#include <string.h>
+#include "client/exchange.h"
+#include "client/h2conn.h"
+#include "core/err.h"
+#include "core/mem.h"
+
+#define READ_CHUNK (64 * 1024)
+
+
+static void on_goaway(int32_t last_stream_id, uint32_t error_code, void *user)
+{
+    httpx__h2conn_t *h = user;
+    (void)last_stream_id;
+    (void)error_code;
+    /* No new streams here; the ones above last_stream_id are retried elsewhere. */
+    if (h->c)
+        httpx__pool_mux_retire(h->c);
+}
+
+static void real_free(httpx__h2conn_t *h)
+{
+    httpx__h2_session_free(h->s);
+    httpx__free(h->eng->a, h);
+}
+
+static size_t capacity(httpx__conn_t *c)
+{
+    httpx__h2conn_t *h = c->mux;
+    return h->dead ? 0 : httpx__h2_capacity(h->s);
+}
+
+/* The pool closes the connection: the session goes with it. */
+static void mux_free(httpx__conn_t *c)
+{
+    httpx__h2conn_t *h = c->mux;
+    c->mux = NULL;
+    h->c = NULL;
+    if (h->depth) {
+        h->free_pending = true;
+        return;
+    }
+    real_free(h);
+}
+
+static void enter(httpx__h2conn_t *h) { h->depth++; }
+static void leave(httpx__h2conn_t *h)
+{
+    if (--h->depth == 0 && h->free_pending)
+        real_free(h);
+}
+
+/* The connection broke under the session: fail or retry its streams; the pool
+ * closes it when the last one has detached (or now, if none). */
+static void fail_connection(httpx__h2conn_t *h, int code, const char *message)
+{
+    if (h->dead || !h->c)
+        return;
+    h->dead = true;
+    enter(h);
+    char msg[256];
+    snprintf(msg, sizeof msg, "%s", message && *message ? message : httpx_strerror(code));
+    httpx__pool_mux_retire(h->c); /* closes it now if idle */
+    if (h->c && !h->in_session) {
+        h->in_session++;
+        int rc = httpx__h2_abort(h->s, code, msg);
+        h->in_session--;
+        if (rc == 0 && h->c && h->c->users == 0)
+            httpx__conn_close(h->c);
+    }
+    leave(h);
+}
+
+static void flush(httpx__h2conn_t *h)
+{
+    /* Inside the session's own callbacks: the I/O callback flushes when it returns. */
+    if (h->in_session)
+        return;
+    httpx__conn_t *c = h->c;
+    int interest = HTTPX_IO_READ;
+    while (c && !h->dead && httpx__h2_want_write(h->s)) {
+        const uint8_t *data;
+        size_t len = 0;
+        h->in_session++;
+        int rc = httpx__h2_send(h->s, &data, &len);
+        h->in_session--;
+        if (!h->c)
+            return; /* a stream's end closed the connection meanwhile */
+        if (rc) {
+            fail_connection(h, rc, httpx__h2_error(h->s)->message);
+            return;
+        }
+        if (!len)
+            break;
+        struct iovec iov = {(void *)data, len};
+        size_t sent = 0;
+        httpx_error_t e = {0};
+        rc = httpx__conn_send(c, &iov, 1, &sent, &e);
+        if (rc == HTTPX__CONN_AGAIN) {
+            interest |= c->want;
+            break;
+        }
+        if (rc < 0) {
+            fail_connection(h, rc, e.message);
+            return;
+        }
+        httpx__h2_sent(h->s, sent);
+    }
+    if (h->c && !h->dead)
+        httpx__conn_want(h->c, interest);
+}
+
+void httpx__h2conn_flush(httpx__h2conn_t *h)
+{
+    enter(h);
+    flush(h);
+    leave(h);
+}
+
+static void on_readable(httpx__h2conn_t *h)
+{
+    do {
+        httpx__conn_t *c = h->c;
+        httpx__buf_t *rb = &c->rbuf;
+        httpx__buf_reset(rb);
+        if (httpx__buf_reserve(rb, READ_CHUNK)) {
+            fail_connection(h, HTTPX_E_NOMEM, "out of memory");
+            return;
+        }
+        size_t n = 0;
+        httpx_error_t e = {0};
+        int rc = httpx__conn_recv(c, httpx__buf_tail(rb), httpx__buf_room(rb), &n, &e);
+        if (rc == HTTPX__CONN_AGAIN) {
+            if (c->want != HTTPX_IO_READ)
+                httpx__conn_want(c, c->want | HTTPX_IO_READ);
+            return;
+        }
+        if (rc < 0 || n == 0) {
+            fail_connection(h, rc < 0 ? rc : HTTPX_E_SERVER_DISCONNECTED,
+                            rc < 0 ? e.message : "server closed the HTTP/2 connection");
+            return;
+        }
+        size_t used = 0;
+        h->in_session++;
+        rc = httpx__h2_recv(h->s, (const uint8_t *)httpx__buf_tail(rb), n, &used);
+        h->in_session--;
+        if (!h->c)
+            return;
+        if (rc) {
+            flush(h); /* the GOAWAY the session queued, if we can */
+            fail_connection(h, rc, httpx__h2_error(h->s)->message);
+            return;
+        }
+    } while (h->c && !h->dead && httpx__conn_pending(h->c));
+}
+
+static void on_io(httpx__conn_t *c, int events, void *user)
+{
+    httpx__h2conn_t *h = user;
+    (void)c;
+    enter(h);
+    if (events & (HTTPX_IO_READ | HTTPX_IO_ERROR))
+        on_readable(h);
+    if (h->c && !h->dead)
+        flush(h);
+    /* A session that can neither read nor write is finished (GOAWAY done). */
+    if (h->c && !h->dead && !httpx__h2_want_read(h->s) && !httpx__h2_want_write(h->s))
+        fail_connection(h, HTTPX_E_SERVER_DISCONNECTED, "HTTP/2 connection finished");
+    leave(h);
+}
+
+int httpx__h2conn_attach(httpx__conn_t *c, httpx__engine_t *e, httpx_error_t *err)
+{
+    httpx__h2conn_t *h = HTTPX__NEW(e->a, httpx__h2conn_t);
+    if (!h)
+        return httpx__err(err, HTTPX_E_NOMEM, HTTPX_PHASE_CONNECT, "out of memory");
+    h->c = c;
+    h->eng = e;
+    httpx__h2_config_t cfg;
+    httpx__h2_config_init(&cfg);
+    cfg.allocator = e->a;
+    cfg.max_header_list = (uint32_t)e->limits.max_header_bytes;
+    httpx__h2_callbacks_t cb = {
+        .on_response_head = httpx__h2x_on_head,
+        .on_data = httpx__h2x_on_data,
+        .on_trailers = httpx__h2x_on_trailers,
+        .on_stream_close = httpx__h2x_on_close,
+        .on_goaway = on_goaway,
+    };
+    int rc = httpx__h2_session_new(&cfg, &cb, h, &h->s);
+    if (rc) {
+        httpx__free(e->a, h);
+        return httpx__err(err, rc, HTTPX_PHASE_CONNECT, "cannot start HTTP/2: %s", httpx_strerror(rc));
+    }
+    httpx__conn_user_t driver = {NULL, on_io, h};
+    httpx__pool_set_mux(c, h, capacity, mux_free, &driver);
+    return 0;
+}

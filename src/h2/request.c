@@ -1,0 +1,148 @@
+/* h2/request.c — the request's header list: pseudo-header fields, lower-cased
+ * names, connection-specific fields dropped (RFC 9113 8.2.1, 8.2.2, 8.3.1). */
+#include <stdint.h>
+#include <string.h>
+#include "core/err.h"
+#include "core/mem.h"
+#include "h2/internal.h"
+
+/* RFC 9110 5.6.2 tchar. */
+static bool req_tchar(unsigned char c)
+{
+    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+        return true;
+    return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+static bool req_token(httpx__slice_t s)
+{
+    if (s.len == 0)
+        return false;
+    for (size_t i = 0; i < s.len; i++)
+        if (!req_tchar((unsigned char)s.ptr[i]))
+            return false;
+    return true;
+}
+
+static bool req_value_ok(httpx__slice_t s)
+{
+    for (size_t i = 0; i < s.len; i++)
+        if (s.ptr[i] == '\r' || s.ptr[i] == '\n' || s.ptr[i] == '\0')
+            return false;
+    return true;
+}
+
+/* Whether `name` is one of the comma-separated tokens of `list`. */
+static bool req_list_has(httpx__slice_t list, httpx__slice_t name)
+{
+    size_t i = 0;
+    while (i <= list.len) {
+        size_t j = i;
+        while (j < list.len && list.ptr[j] != ',')
+            j++;
+        if (httpx__slice_ieq(httpx__slice_trim(httpx__slice(list.ptr + i, j - i)), name))
+            return true;
+        i = j + 1;
+    }
+    return false;
+}
+
+/* Connection-specific fields are never sent over HTTP/2 (RFC 9113 8.2.2): the
+ * Connection field, the fields it nominates, and the ones RFC 9110 7.6.1 names.
+ * TE is allowed with the value "trailers" only. Host becomes :authority. */
+static bool req_dropped(const httpx__h2_field_t *fields, size_t n, size_t k)
+{
+    httpx__slice_t name = fields[k].name;
+    static const char *const hop[] = {"connection", "proxy-connection", "keep-alive",
+                                      "transfer-encoding", "upgrade", "host"};
+    for (size_t i = 0; i < sizeof hop / sizeof hop[0]; i++)
+        if (httpx__slice_ieq_cstr(name, hop[i]))
+            return true;
+    if (httpx__slice_ieq_cstr(name, "te"))
+        return !httpx__slice_ieq_cstr(httpx__slice_trim(fields[k].value), "trailers");
+    for (size_t i = 0; i < n; i++)
+        if (httpx__slice_ieq_cstr(fields[i].name, "connection") &&
+            req_list_has(fields[i].value, name))
+            return true;
+    return false;
+}
+
+static nghttp2_nv req_nv(const char *name, size_t nlen, const char *value, size_t vlen,
+                         uint8_t flags)
+{
+    nghttp2_nv nv = {(uint8_t *)(uintptr_t)name, (uint8_t *)(uintptr_t)value, nlen, vlen, flags};
+    return nv;
+}
+
+int httpx__h2_build_request(const httpx_allocator_t *a, const char *method, const char *scheme,
+                            const char *authority, const char *path,
+                            const httpx__h2_field_t *fields, size_t n, nghttp2_nv **nva,
+                            size_t *nnv, void **block, httpx_error_t *err)
+{
+    if (!method || !*method || !scheme || !*scheme || !path || !*path)
+        return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP,
+                          "http/2 request needs a method, a scheme and a path");
+    if (n && !fields)
+        return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP, "http/2 request fields missing");
+    if (!req_token(httpx__slice_cstr(method)))
+        return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP, "invalid method \"%s\"", method);
+    httpx__slice_t auth = httpx__slice_cstr(authority);
+    size_t names = 0;
+    for (size_t i = 0; i < n; i++) {
+        httpx__slice_t nm = fields[i].name, v = fields[i].value;
+        if (!req_token(nm))
+            return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP,
+                              "invalid field name \"%.*s\"", (int)(nm.len > 64 ? 64 : nm.len),
+                              nm.ptr ? nm.ptr : "");
+        if ((v.len && !v.ptr) || !req_value_ok(v))
+            return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP,
+                              "invalid value for field \"%.*s\"", (int)(nm.len > 64 ? 64 : nm.len),
+                              nm.ptr);
+        if (!authority && httpx__slice_ieq_cstr(nm, "host") && !auth.len)
+            auth = httpx__slice_trim(v);
+        if (names > SIZE_MAX - nm.len)
+            return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP, "http/2 request too large");
+        names += nm.len;
+    }
+    if (!auth.len)
+        return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP,
+                          "http/2 request needs an authority (or a host field)");
+    if (!req_value_ok(auth) || !req_value_ok(httpx__slice_cstr(path)) ||
+        !req_value_ok(httpx__slice_cstr(scheme)))
+        return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP,
+                          "invalid character in http/2 pseudo-header field");
+    if (n > (SIZE_MAX - names) / sizeof(nghttp2_nv) - 4)
+        return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP, "http/2 request too large");
+
+    size_t cap = 4 + n;
+    nghttp2_nv *nv = httpx__malloc(a, cap * sizeof *nv + names);
+    if (!nv)
+        return httpx__err(err, HTTPX_E_NOMEM, HTTPX_PHASE_SETUP, "out of memory");
+    char *lower = (char *)(nv + cap);
+    size_t k = 0;
+    nv[k++] = req_nv(":method", 7, method, strlen(method), NGHTTP2_NV_FLAG_NONE);
+    nv[k++] = req_nv(":scheme", 7, scheme, strlen(scheme), NGHTTP2_NV_FLAG_NONE);
+    nv[k++] = req_nv(":authority", 10, auth.ptr, auth.len, NGHTTP2_NV_FLAG_NONE);
+    nv[k++] = req_nv(":path", 5, path, strlen(path), NGHTTP2_NV_FLAG_NONE);
+    for (size_t i = 0; i < n; i++) {
+        if (req_dropped(fields, n, i))
+            continue;
+        httpx__slice_t nm = fields[i].name, v = httpx__slice_trim(fields[i].value);
+        for (size_t j = 0; j < nm.len; j++) {
+            char c = nm.ptr[j];
+            lower[j] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+        }
+        /* Credentials never enter the HPACK dynamic table (RFC 7541 7.1.3). */
+        uint8_t flags = NGHTTP2_NV_FLAG_NONE;
+        httpx__slice_t ln = httpx__slice(lower, nm.len);
+        if (httpx__slice_eq(ln, HTTPX__SLICE_LIT("authorization")) ||
+            httpx__slice_eq(ln, HTTPX__SLICE_LIT("proxy-authorization")))
+            flags = NGHTTP2_NV_FLAG_NO_INDEX;
+        nv[k++] = req_nv(lower, nm.len, v.len ? v.ptr : "", v.len, flags);
+        lower += nm.len;
+    }
+    *nva = nv;
+    *nnv = k;
+    *block = nv;
+    return 0;
+}
