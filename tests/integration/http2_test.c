@@ -270,6 +270,44 @@ static void rst_stream_is_that_requests_error(void **state)
     httpx_client_free(c);
 }
 
+static int produce(void *buf, size_t cap, size_t *n, void *user)
+{
+    size_t *left = user;
+    size_t k = *left < cap ? *left : cap;
+    memset(buf, 'p', k);
+    *left -= k;
+    *n = k;
+    return 0;
+}
+
+static void uploads_over_h2(void **state)
+{
+    (void)state;
+    httpx_client_t *c;
+    assert_int_equal(httpx_client_new(HTTPX_CLIENT(.ca_file = P.ca_file, .http2 = true), &c), 0);
+    static char big[3 << 20];
+    memset(big, 'b', sizeof big);
+    httpx_response_t *r;
+    httpx_error_t err = {0};
+    int rc = httpx_client_post(c, U(P.nginx_tls, "/null"), HTTPX_REQ(.body = HTTPX_BODY_BYTES(big, sizeof big), .error = &err), &r);
+    if (rc)
+        print_message("  %s\n", err.message);
+    assert_int_equal(rc, 0);
+    assert_string_equal(httpx_response_http_version(r), "HTTP/2");
+    assert_int_equal(httpx_response_status(r), 204);
+    httpx_response_free(r);
+    size_t left = 5u << 20; /* a producer: no length known, DATA frames until it ends */
+    assert_int_equal(httpx_client_put(c, U(P.nginx_tls, "/null"), HTTPX_REQ(.body = HTTPX_BODY_PRODUCER(produce, &left)), &r), 0);
+    assert_int_equal(httpx_response_status(r), 204);
+    /* nginx answers before reading and ends the stream; we stop sending then */
+    assert_true(left < (5u << 20));
+    httpx_response_free(r);
+    /* the connection carries on */
+    assert_int_equal(httpx_client_get(c, U(P.nginx_tls, "/small.txt"), NULL, &r), 0);
+    httpx_response_free(r);
+    httpx_client_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -281,6 +319,7 @@ int main(void)
         cmocka_unit_test(parallel_on_h2),
         cmocka_unit_test(h2c_prior_knowledge_and_fallbacks),
         cmocka_unit_test(rst_stream_is_that_requests_error),
+        cmocka_unit_test(uploads_over_h2),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
