@@ -15,6 +15,7 @@
  * Build: cc -O2 -o curl_keepalive curl_keepalive.c -lcurl
  */
 #include <curl/curl.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +86,15 @@ int main(int argc, char **argv)
         return 1;
     }
     curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, c);
+    /* BENCH_H2=1: HTTP/2 over TLS, every request multiplexed on one connection;
+     * BENCH_CA: the CA file to verify the server with. */
+    const char *h2 = getenv("BENCH_H2"), *ca = getenv("BENCH_CA");
+    bool use_h2 = h2 && *h2 == '1';
+    if (use_h2) {
+        curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+        curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, 1L);
+        curl_multi_setopt(multi, CURLMOPT_MAX_CONCURRENT_STREAMS, (long)c);
+    }
     for (i = 0; i < c; i++) {
         easy[i] = curl_easy_init();
         if (easy[i] == NULL) {
@@ -96,6 +106,12 @@ int main(int argc, char **argv)
         curl_easy_setopt(easy[i], CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(easy[i], CURLOPT_NOPROXY, "*");
         curl_easy_setopt(easy[i], CURLOPT_TIMEOUT, 30L);
+        if (use_h2) {
+            curl_easy_setopt(easy[i], CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+            curl_easy_setopt(easy[i], CURLOPT_PIPEWAIT, 1L);
+        }
+        if (ca)
+            curl_easy_setopt(easy[i], CURLOPT_CAINFO, ca);
     }
 
     t0 = now_s();

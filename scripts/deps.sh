@@ -12,7 +12,7 @@ pkgs=(
   libcmocka-dev valgrind clang libclang-rt-14-dev
   nginx-light nghttp2-server gunicorn python3-httpbin python3-brotli openssl
   # benchmarks and peers
-  libcurl4-openssl-dev wrk
+  libcurl4-openssl-dev wrk nghttp2-client curl
 )
 
 missing=()
