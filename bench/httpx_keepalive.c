@@ -11,6 +11,7 @@
  * HTTPX_BENCH_LOOP=builtin (default) | uv | event | poll picks the loop of the async
  * mode: uv runs uv_run(UV_RUN_DEFAULT), event runs event_base_dispatch() until the
  * last answer, poll is examples/custom_loop_ops.h run by httpx_loop_run(). */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,8 +105,13 @@ static int run_async(const char *url, long n, long conc)
         fprintf(stderr, "loop %s unavailable (adapters built: %s)\n", kind, httpx_loop_adapters());
         return 1;
     }
-    if (!loop || httpx_async_client_new(loop, HTTPX_CLIENT(.limits = {.max_connections = (int)conc,
-                                                                      .max_keepalive_connections = (int)conc}),
+    /* BENCH_H2=1: HTTP/2 (ALPN), all streams on one connection; BENCH_CA: CA file. */
+    const char *h2 = getenv("BENCH_H2"), *ca = getenv("BENCH_CA");
+    bool use_h2 = h2 && *h2 == '1';
+    int conns = use_h2 ? 1 : (int)conc;
+    if (!loop || httpx_async_client_new(loop, HTTPX_CLIENT(.limits = {.max_connections = conns,
+                                                                      .max_keepalive_connections = conns},
+                                                           .http2 = use_h2, .ca_file = ca),
                                         &r.ac))
         return 1;
     double w0 = now_s(), c0 = cpu_s();

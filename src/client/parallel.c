@@ -201,20 +201,23 @@ int httpx_parallel_next_response(httpx_parallel_t *p, httpx_response_t **out, ht
     *out = NULL;
     if (which)
         *which = NULL;
-    /* A pending whose response was taken through its future counts as taken. */
-    while (!link_empty(&p->completed)) {
-        httpx_pending_t *pd = CONTAINER(p->completed.next, httpx_pending_t, queue);
-        if (!pd->f->taken)
+    for (;;) {
+        /* A pending whose response was taken through its future counts as taken;
+         * a future callback run by the loop below may take one at any time. */
+        while (!link_empty(&p->completed)) {
+            httpx_pending_t *pd = CONTAINER(p->completed.next, httpx_pending_t, queue);
+            if (!pd->f->taken)
+                break;
+            pd->taken = true;
+            link_del(&pd->queue);
+            p->remaining--;
+        }
+        if (!p->remaining)
+            return HTTPX_E_NONE_LEFT;
+        if (!link_empty(&p->completed))
             break;
-        pd->taken = true;
-        link_del(&pd->queue);
-        p->remaining--;
-    }
-    if (!p->remaining)
-        return HTTPX_E_NONE_LEFT;
-    if (link_empty(&p->completed) && httpx__in_loop_callback())
-        return HTTPX_E_SYNC_IN_ASYNC;
-    while (link_empty(&p->completed)) {
+        if (httpx__in_loop_callback())
+            return HTTPX_E_SYNC_IN_ASYNC;
         int rc = httpx_loop_run_once(p->loop, -1);
         if (rc)
             return rc;

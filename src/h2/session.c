@@ -164,6 +164,10 @@ static void stream_close_report(httpx__h2_session_t *s, h2_stream_t *st, uint32_
         case HTTPX_E_NOMEM:
             httpx__err(e, st->err, HTTPX_PHASE_NONE, "out of memory on stream %d", id);
             break;
+        case HTTPX_E_REMOTE_PROTOCOL:
+            httpx__err(e, st->err, HTTPX_PHASE_NONE,
+                       "malformed response on stream %d: invalid :status", id);
+            break;
         case HTTPX_E_LOCAL_PROTOCOL:
             httpx__err(e, st->err, HTTPX_PHASE_NONE, "request on stream %d not sent: %s", id,
                        nghttp2_strerror(st->lib_err));
@@ -301,9 +305,12 @@ static int cb_header(nghttp2_session *ng, const nghttp2_frame *frame, const uint
             /* nghttp2 has checked :status (three digits, once, first) */
             if (nlen == 7 && memcmp(name, ":status", 7) == 0 && vlen == 3)
                 st->status = (value[0] - '0') * 100 + (value[1] - '0') * 10 + (value[2] - '0');
-            return 0;
+            if (st->status >= 100 || nlen != 7 || memcmp(name, ":status", 7) != 0)
+                return 0;
+            rc = HTTPX_E_REMOTE_PROTOCOL; /* "000" to "099" pass nghttp2's check */
+        } else {
+            rc = hfield_add(s, name, nlen, value, vlen);
         }
-        rc = hfield_add(s, name, nlen, value, vlen);
     }
     if (rc == 0)
         return 0;

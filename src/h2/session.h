@@ -88,8 +88,9 @@ typedef struct httpx__h2_field {
 /* A request body, pulled as flow control allows. read() fills buf[0, cap) with
  * *n bytes (0 <= *n <= cap) and sets *eof on the last piece (which may be empty).
  * It returns 0, HTTPX__H2_DEFER (nothing now: the body pauses until
- * httpx__h2_resume_body; *n and *eof are ignored), or a negative HTTPX_E_* code:
- * the stream is reset (CANCEL) and closes with that code. The struct is copied;
+ * httpx__h2_resume_body; *n and *eof are ignored; 0 with *n == 0 and no *eof
+ * counts as DEFER too), or a negative HTTPX_E_* code: the stream is reset
+ * (RST_STREAM CANCEL) and reported closed with that code at once. The struct is copied;
  * `user` must live until the stream closes. */
 typedef struct httpx__h2_body {
     int (*read)(void *buf, size_t cap, size_t *n, bool *eof, void *user);

@@ -859,6 +859,28 @@ static void test_malformed_frames(void **state)
     inject_expect_conn_error(hdr, sizeof hdr, NGHTTP2_COMPRESSION_ERROR);
 }
 
+static void test_bad_status(void **state)
+{
+    /* :status "042" passes nghttp2's three-digit check; it is a stream error */
+    tc_t t;
+    tc_init(&t);
+    req_t r, ok;
+    get(&t, &r, "/hold");
+    assert_int_equal(pump(&t), 0);
+    static const uint8_t hdr[] = {0, 0, 5, 1, 5, 0, 0, 0, 1, 0x08, 3, '0', '4', '2'};
+    size_t used;
+    assert_int_equal(httpx__h2_recv(t.c, hdr, sizeof hdr, &used), 0);
+    assert_true(r.closed);
+    assert_int_equal(r.close.err.code, HTTPX_E_REMOTE_PROTOCOL);
+    assert_non_null(strstr(r.close.err.message, "invalid :status"));
+    assert_int_equal(r.heads, 0);
+    assert_true(httpx__h2_usable(t.c));
+    get(&t, &ok, "/small");
+    assert_int_equal(pump(&t), 0);
+    assert_int_equal(ok.close.err.code, 0);
+    tc_release(&t);
+}
+
 static void test_push_refused(void **state)
 {
     tc_t t;
@@ -1075,6 +1097,7 @@ int main(void)
         cmocka_unit_test(test_goaway),
         cmocka_unit_test(test_headers_too_large),
         cmocka_unit_test(test_malformed_frames),
+        cmocka_unit_test(test_bad_status),
         cmocka_unit_test(test_push_refused),
         cmocka_unit_test(test_abort_and_cancel),
         cmocka_unit_test(test_alloc_failures),
