@@ -94,24 +94,24 @@ int httpx__engine_init(httpx__engine_t *e, httpx_loop_t *loop, const httpx_clien
     bool h2 = has_h2_fields && (opts->http2 || opts->http2_prior_knowledge);
     e->h2_prior_knowledge = has_h2_fields && opts->http2_prior_knowledge;
     e->http2 = h2;
-    httpx__tls_config_t tc = {.alloc = e->a, .alpn = h2 ? "\x02h2\x08http/1.1" : "\x08http/1.1"};
+    /* The TLS context is built at the first https request (httpx__engine_tls): a
+     * client that never speaks TLS never pays for a trust store. Keep copies. */
+    httpx__tls_config_t *tc = &e->tls_cfg;
+    tc->alloc = e->a;
+    tc->alpn = h2 ? "\x02h2\x08http/1.1" : "\x08http/1.1";
     if (has_tls_fields) {
-        tc.insecure = opts->insecure;
-        tc.ca_file = opts->ca_file;
-        tc.ca_dir = opts->ca_dir;
-        tc.cert_file = opts->cert_file;
-        tc.key_file = opts->key_file;
-        tc.min_version = opts->tls_min_version;
-        tc.ciphers = opts->ciphers;
-        tc.keylog_file = opts->keylog_file;
+        tc->insecure = opts->insecure;
+        tc->min_version = opts->tls_min_version;
+        const char *src[] = {opts->ca_file, opts->ca_dir, opts->cert_file, opts->key_file, opts->ciphers, opts->keylog_file};
+        const char **dst[] = {&tc->ca_file, &tc->ca_dir, &tc->cert_file, &tc->key_file, &tc->ciphers, &tc->keylog_file};
+        for (size_t i = 0; i < sizeof src / sizeof src[0]; i++)
+            if (src[i] && !(*dst[i] = httpx__strdup(e->a, src[i])))
+                goto fail_nomem;
     }
-    if (!tc.keylog_file) {
+    if (!tc->keylog_file) {
         const char *env = getenv("SSLKEYLOGFILE");
-        tc.keylog_file = env && *env ? env : NULL;
-    }
-    if ((rc = httpx__tls_ctx_new(&tc, &e->tls, err))) {
-        httpx__engine_release(e);
-        return rc;
+        if (env && *env && !(tc->keylog_file = httpx__strdup(e->a, env)))
+            goto fail_nomem;
     }
     if (!(e->headers = httpx_headers_new(e->a)))
         goto fail_nomem;
@@ -182,10 +182,23 @@ void httpx__engine_release(httpx__engine_t *e)
     e->pool = NULL;
     httpx__tls_ctx_free(e->tls); /* connections still open keep it alive */
     e->tls = NULL;
+    const char **owned[] = {&e->tls_cfg.ca_file, &e->tls_cfg.ca_dir, &e->tls_cfg.cert_file,
+                            &e->tls_cfg.key_file, &e->tls_cfg.ciphers, &e->tls_cfg.keylog_file};
+    for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++) {
+        httpx__free(e->a, (void *)*owned[i]);
+        *owned[i] = NULL;
+    }
     httpx__resolver_free(e->resolver);
     e->resolver = NULL;
     httpx_headers_free(e->headers);
     e->headers = NULL;
     httpx_url_free(e->base_url);
     e->base_url = NULL;
+}
+
+int httpx__engine_tls(httpx__engine_t *e, httpx_error_t *err)
+{
+    if (e->tls)
+        return 0;
+    return httpx__tls_ctx_new(&e->tls_cfg, &e->tls, err);
 }

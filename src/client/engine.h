@@ -35,7 +35,8 @@ typedef struct httpx__engine {
     const httpx_allocator_t *a;
     httpx__resolver_t *resolver;
     httpx__pool_t *pool;
-    httpx__tls_ctx_t *tls;          /* one per client, shared by its https connections */
+    httpx__tls_ctx_t *tls;          /* one per client, shared by its https connections; lazy */
+    httpx__tls_config_t tls_cfg;    /* its options (strings owned) until then */
     httpx_headers_t *headers;       /* default request headers (incl. User-Agent, Accept-Encoding) */
     httpx_url_t *base_url;          /* or NULL */
     httpx__timeouts_ms_t timeouts;
@@ -53,6 +54,10 @@ int httpx__engine_init(httpx__engine_t *e, httpx_loop_t *loop, const httpx_clien
 /* Fail every exchange in flight with HTTPX_E_CLOSED, close all connections. */
 void httpx__engine_close(httpx__engine_t *e);
 void httpx__engine_release(httpx__engine_t *e);
+
+/* The client's TLS context, built on first use. 0, or HTTPX_E_TLS / HTTPX_E_NOMEM /
+ * HTTPX_E_INVAL with *err naming the file or option at fault. */
+int httpx__engine_tls(httpx__engine_t *e, httpx_error_t *err);
 
 /* Resolve request timeouts: request fields, then client defaults. */
 httpx__timeouts_ms_t httpx__timeouts_resolve(const httpx__timeouts_ms_t *dflt, double timeout,

@@ -86,7 +86,9 @@ static int build_url(httpx__exchange_t *x, const char *url, const httpx_req_opts
         u = v;
     }
     x->url = u;
-    if (strcmp(u->scheme, "http") != 0 && strcmp(u->scheme, "https") != 0)
+    if (strcmp(u->scheme, "https") == 0)
+        return httpx__engine_tls(e, err);
+    if (strcmp(u->scheme, "http") != 0)
         return httpx__err(err, HTTPX_E_UNSUPPORTED_PROTOCOL, HTTPX_PHASE_SETUP,
                           "unsupported scheme \"%s\" in url (http and https only)", u->scheme);
     return 0;

@@ -367,7 +367,10 @@ static void slow_consumer_bounded_memory(void **state)
                   after);
     assert_true(s.bytes >= s.limit);
     assert_true(s.pauses > 10);
-    assert_true(after - before < 16 * 1024);
+    /* RSS means something only in plain builds: sanitizers and valgrind (the small
+     * scale) keep freed memory in quarantine. */
+    if (!small_scale())
+        assert_true(after - before < 16 * 1024);
     httpx_response_free(r);
     httpx_timer_free(s.resume);
     httpx_async_client_free(ac);

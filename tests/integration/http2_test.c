@@ -179,7 +179,10 @@ static void sync_stream_bounded_memory(void **state)
     long after = peers_rss_kib();
     print_message("  %llu bytes over h2, RSS %ld -> %ld KiB, %.2f s\n", (unsigned long long)total, before, after,
                   httpx_response_elapsed(r));
-    assert_true(after - before < 24 * 1024);
+    /* RSS means something only in plain builds: sanitizers and valgrind (the small
+     * scale) keep freed memory in quarantine. */
+    if (!small_scale())
+        assert_true(after - before < 24 * 1024);
     /* closing the stream early leaves the connection usable for others */
     httpx_response_close(r);
     httpx_response_free(r);

@@ -82,8 +82,12 @@ static void unknown_ca_and_wrong_host_fail(void **state)
     assert_int_equal(httpx_response_status(r), 200);
     httpx_response_free(r);
     httpx_client_free(c);
-    /* an unreadable CA file is an error at client creation, naming the file */
-    assert_int_equal(httpx_client_new(HTTPX_CLIENT(.ca_file = "/nonexistent/ca.pem"), &c), HTTPX_E_TLS);
+    /* an unreadable CA file is an error at the first https request, naming the file */
+    assert_int_equal(httpx_client_new(HTTPX_CLIENT(.ca_file = "/nonexistent/ca.pem"), &c), 0);
+    rc = httpx_client_get(c, U(P.nginx_tls, "/small.txt"), HTTPX_REQ(.error = &err), &r);
+    assert_int_equal(rc, HTTPX_E_TLS);
+    assert_non_null(strstr(err.message, "/nonexistent/ca.pem"));
+    httpx_client_free(c);
 }
 
 static void plain_http_to_tls_port_is_an_error(void **state)
@@ -132,7 +136,10 @@ static void stream_large_body_over_tls(void **state)
     long after = peers_rss_kib();
     print_message("  %llu bytes over TLS, RSS %ld -> %ld KiB, %.2f s\n", (unsigned long long)total, before, after,
                   httpx_response_elapsed(r));
-    assert_true(after - before < 16 * 1024);
+    /* RSS means something only in plain builds: sanitizers and valgrind (the small
+     * scale) keep freed memory in quarantine. */
+    if (!small_scale())
+        assert_true(after - before < 16 * 1024);
     httpx_response_free(r);
     /* gzip over TLS, decoded */
     assert_int_equal(httpx_client_get(c, U(P.nginx_tls, "/gzip/text.txt"), NULL, &r), 0);

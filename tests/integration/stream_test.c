@@ -149,7 +149,10 @@ static void big_download_bounded_memory(void **state)
     }
     long after = peers_rss_kib();
     print_message("  streamed %llu bytes, peak RSS %ld KiB -> %ld KiB\n", (unsigned long long)total, before, after);
-    assert_true(after - before < 16 * 1024);
+    /* RSS means something only in plain builds: sanitizers and valgrind (the small
+     * scale) keep freed memory in quarantine. */
+    if (!small_scale())
+        assert_true(after - before < 16 * 1024);
     httpx_response_free(r);
 }
 
