@@ -634,6 +634,8 @@ int httpx__exchange_new(httpx__engine_t *e, const char *method, const char *url,
     x->body.fd = -1;
     httpx__buf_init(&x->out, e->a, 0);
     httpx__buf_init(&x->piece, e->a, 0);
+    httpx__buf_init(&x->cookie_header, e->a, 64u << 10);
+    httpx__buf_init(&x->auth_header, e->a, 16u << 10);
     httpx__buf_init(&x->trailers, e->a, e->limits.max_header_bytes);
     httpx__buf_init(&x->h2_pending, e->a, 64u << 20);
     httpx__timer_init(&x->timer, e->loop, on_timer, x);

@@ -44,6 +44,10 @@ struct httpx__exchange {
     size_t out_sent;
     size_t head_len;               /* the head is out[0, head_len) */
     httpx__buf_t piece;            /* the current piece of a FILE or PRODUCER body */
+    httpx_headers_t *req_headers;  /* the caller's headers, kept to rebuild the head per hop */
+    char framing_line[64];         /* Content-Length / Transfer-Encoding line */
+    httpx__buf_t cookie_header;    /* Cookie value from the jar for this hop, or empty */
+    httpx__buf_t auth_header;      /* Authorization value for this hop, or empty */
     httpx__xbody_t body;
     bool expect_continue;
     bool continue_done;            /* 100 received, or waited long enough */
@@ -94,6 +98,10 @@ struct httpx__exchange {
 /* client/request.c: fill method, url, out (head + inline body) and body. */
 int httpx__request_build(httpx__exchange_t *x, const char *method, const char *url,
                          const httpx_req_opts_t *opts, httpx_error_t *err);
+/* (Re)write the head into x->out from method, url, the client's and the caller's
+ * headers, cookie and auth values and framing, followed by `body` (a bytes body).
+ * Resets what was sent. 0 or HTTPX_E_NOMEM. */
+int httpx__request_write_head(httpx__exchange_t *x, const void *body, size_t body_len);
 /* Refill x->piece (emptied first) with the next piece of a FILE or PRODUCER body (chunk-framed when
  * chunked). Returns 0 (possibly with nothing added when the source ended) or an
  * error with x->err set. */

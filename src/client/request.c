@@ -44,14 +44,6 @@ static bool framing_header(const char *name)
     return strcasecmp(name, "Content-Length") == 0 || strcasecmp(name, "Transfer-Encoding") == 0;
 }
 
-static bool in_request_headers(const httpx_header_t *h, const char *name)
-{
-    for (; h && h->name; h++)
-        if (strcasecmp(h->name, name) == 0)
-            return true;
-    return false;
-}
-
 /* Copy into room reserved beforehand (the head's size is computed first, so the
  * head is built with one reservation and no per-field checks). */
 static void put(httpx__buf_t *b, const char *p, size_t n)
@@ -158,8 +150,11 @@ int httpx__request_build(httpx__exchange_t *x, const char *method, const char *u
     if ((rc = build_url(x, url, opts, err)))
         return rc;
 
-    const httpx_header_t *req_headers = opts ? opts->headers : NULL;
-    for (const httpx_header_t *h = req_headers; h && h->name; h++) {
+    /* The caller's headers are validated and kept: a redirect or an auth step
+     * rebuilds the head from them. */
+    if (!(x->req_headers = httpx_headers_new(e->a)))
+        return httpx__err(err, HTTPX_E_NOMEM, HTTPX_PHASE_SETUP, "out of memory");
+    for (const httpx_header_t *h = opts ? opts->headers : NULL; h && h->name; h++) {
         if (!h->value || !httpx__header_name_valid(h->name, strlen(h->name)) ||
             !httpx__header_value_valid(h->value, strlen(h->value)))
             return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP,
@@ -168,61 +163,92 @@ int httpx__request_build(httpx__exchange_t *x, const char *method, const char *u
         if (framing_header(h->name))
             return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP,
                               "header \"%s\" is set by the library from the body", h->name);
+        if ((rc = httpx_headers_add(x->req_headers, h->name, h->value)))
+            return httpx__err(err, rc, HTTPX_PHASE_SETUP, "out of memory");
     }
 
-    char framing[64];
-    if ((rc = build_body(x, opts ? &opts->body : NULL, err, framing, sizeof framing)))
+    if ((rc = build_body(x, opts ? &opts->body : NULL, err, x->framing_line, sizeof x->framing_line)))
         return rc;
     x->expect_continue = opts && opts->expect_continue && x->body.kind != HTTPX_BODY_NONE;
+    const void *body = x->body.kind == HTTPX_BODY_BYTES ? opts->body.data : NULL;
+    size_t body_len = x->body.kind == HTTPX_BODY_BYTES ? opts->body.len : 0;
+    if ((rc = httpx__request_write_head(x, body, body_len)))
+        return httpx__err(err, rc, HTTPX_PHASE_SETUP, rc == HTTPX_E_NOMEM ? "out of memory" : "request too large");
+    return 0;
+}
 
-    /* Request line, Host, client defaults not overridden, request headers, framing:
-     * sized first, then written into one reservation. */
-    httpx__buf_t *b = &x->out;
+/* Extra fields the engine adds per hop: cookies from the jar, credentials. */
+static size_t extra_size(const httpx__exchange_t *x)
+{
+    size_t n = 0;
+    if (httpx__buf_size(&x->cookie_header))
+        n += 8 + httpx__buf_size(&x->cookie_header) + 2;
+    if (httpx__buf_size(&x->auth_header))
+        n += 15 + httpx__buf_size(&x->auth_header) + 2;
+    return n;
+}
+
+int httpx__request_write_head(httpx__exchange_t *x, const void *body, size_t body_len)
+{
+    httpx__engine_t *e = x->eng;
     const httpx_url_t *u = x->url;
+    httpx__buf_t b;
+    httpx__buf_init(&b, e->a, 0);
     static const char expect[] = "Expect: 100-continue\r\n";
+    const char *method = x->method;
     size_t mlen = strlen(method), tlen = strlen(u->target), alen = strlen(u->authority);
-    size_t flen = strlen(framing);
-    bool own_host = in_request_headers(req_headers, "Host");
-    size_t ndef = httpx_headers_count(e->headers);
-    size_t need = mlen + 1 + tlen + 11 + (own_host ? 0 : 8 + alen) + flen + 2 +
+    size_t flen = strlen(x->framing_line);
+    bool own_host = httpx_headers_get(x->req_headers, "Host") != NULL;
+    size_t ndef = httpx_headers_count(e->headers), nreq = httpx_headers_count(x->req_headers);
+    size_t need = mlen + 1 + tlen + 11 + (own_host ? 0 : 8 + alen) + flen + 2 + extra_size(x) +
                   (x->expect_continue ? sizeof expect - 1 : 0);
+    const char *name, *value;
     for (size_t i = 0; i < ndef; i++) {
-        const char *name, *value;
         httpx_headers_at(e->headers, i, &name, &value);
-        if (!in_request_headers(req_headers, name))
+        if (!httpx_headers_get(x->req_headers, name))
             need += strlen(name) + strlen(value) + 4;
     }
-    for (const httpx_header_t *h = req_headers; h && h->name; h++)
-        need += strlen(h->name) + strlen(h->value) + 4;
-    size_t inline_body = x->body.kind == HTTPX_BODY_BYTES ? opts->body.len : 0;
-    if (need + inline_body < need || (rc = httpx__buf_reserve(b, need + inline_body)))
-        goto nomem;
-    put(b, method, mlen);
-    put(b, " ", 1);
-    put(b, u->target, tlen);
-    put(b, " HTTP/1.1\r\n", 11);
-    if (!own_host)
-        put_field(b, "Host", 4, u->authority, alen);
-    for (size_t i = 0; i < ndef; i++) {
-        const char *name, *value;
-        httpx_headers_at(e->headers, i, &name, &value);
-        if (!in_request_headers(req_headers, name))
-            put_field(b, name, strlen(name), value, strlen(value));
+    for (size_t i = 0; i < nreq; i++) {
+        httpx_headers_at(x->req_headers, i, &name, &value);
+        need += strlen(name) + strlen(value) + 4;
     }
-    for (const httpx_header_t *h = req_headers; h && h->name; h++)
-        put_field(b, h->name, strlen(h->name), h->value, strlen(h->value));
-    put(b, framing, flen);
+    int rc;
+    if (need + body_len < need || (rc = httpx__buf_reserve(&b, need + body_len))) {
+        httpx__buf_release(&b);
+        return HTTPX_E_NOMEM;
+    }
+    put(&b, method, mlen);
+    put(&b, " ", 1);
+    put(&b, u->target, tlen);
+    put(&b, " HTTP/1.1\r\n", 11);
+    if (!own_host)
+        put_field(&b, "Host", 4, u->authority, alen);
+    for (size_t i = 0; i < ndef; i++) {
+        httpx_headers_at(e->headers, i, &name, &value);
+        if (!httpx_headers_get(x->req_headers, name))
+            put_field(&b, name, strlen(name), value, strlen(value));
+    }
+    for (size_t i = 0; i < nreq; i++) {
+        httpx_headers_at(x->req_headers, i, &name, &value);
+        put_field(&b, name, strlen(name), value, strlen(value));
+    }
+    if (httpx__buf_size(&x->cookie_header))
+        put_field(&b, "Cookie", 6, httpx__buf_ptr(&x->cookie_header), httpx__buf_size(&x->cookie_header));
+    if (httpx__buf_size(&x->auth_header))
+        put_field(&b, "Authorization", 13, httpx__buf_ptr(&x->auth_header), httpx__buf_size(&x->auth_header));
+    put(&b, x->framing_line, flen);
     if (x->expect_continue)
-        put(b, expect, sizeof expect - 1);
-    put(b, "\r\n", 2);
-    x->head_len = httpx__buf_size(b);
+        put(&b, expect, sizeof expect - 1);
+    put(&b, "\r\n", 2);
+    size_t head_len = httpx__buf_size(&b);
     /* A bytes body goes right after the head: one buffer, one write. */
-    if (inline_body)
-        put(b, opts->body.data, inline_body);
+    if (body_len)
+        put(&b, body, body_len);
+    httpx__buf_release(&x->out);
+    x->out = b;
+    x->head_len = head_len;
+    x->out_sent = 0;
     return 0;
-nomem:
-    return httpx__err(err, rc == HTTPX_E_NOMEM ? HTTPX_E_NOMEM : HTTPX_E_INVAL, HTTPX_PHASE_SETUP,
-                      rc == HTTPX_E_NOMEM ? "out of memory" : "request too large");
 }
 
 int httpx__request_next_piece(httpx__exchange_t *x)
@@ -311,6 +337,10 @@ void httpx__request_release(httpx__exchange_t *x)
     x->body.fd = -1;
     httpx__buf_release(&x->out);
     httpx__buf_release(&x->piece);
+    httpx__buf_release(&x->cookie_header);
+    httpx__buf_release(&x->auth_header);
+    httpx_headers_free(x->req_headers);
+    x->req_headers = NULL;
     httpx_url_free(x->url);
     x->url = NULL;
     httpx__free(x->eng->a, x->method);
