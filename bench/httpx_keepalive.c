@@ -160,8 +160,10 @@ int main(int argc, char **argv)
     long conc = argc > 3 ? atol(argv[3]) : 1;
     if (conc > 1)
         return run_async(argv[1], n, conc);
+    /* Sync: BENCH_H2=1 and BENCH_CA apply here too (an h2 run with one stream). */
+    const char *h2 = getenv("BENCH_H2"), *ca = getenv("BENCH_CA");
     httpx_client_t *c;
-    if (httpx_client_new(NULL, &c))
+    if (httpx_client_new(HTTPX_CLIENT(.http2 = h2 && *h2 == '1', .ca_file = ca), &c))
         return 1;
     double w0 = now_s(), c0 = cpu_s();
     long failed = 0;
@@ -179,6 +181,7 @@ int main(int argc, char **argv)
     httpx_client_pool_stats(c, &s);
     fprintf(stderr, "connections open at end: %d, failed: %ld\n", s.open, failed);
     httpx_client_free(c);
-    printf("requests=%ld wall_s=%.3f cpu_us_per_req=%.2f\n", n, wall, cpu * 1e6 / (double)n);
+    printf("requests=%ld wall_s=%.3f cpu_us_per_req=%.2f req_per_s=%.0f\n", n, wall, cpu * 1e6 / (double)n,
+           (double)n / wall);
     return failed ? 1 : 0;
 }

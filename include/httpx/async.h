@@ -55,6 +55,8 @@ HTTPX_API void httpx_async_client_close(httpx_async_client_t *ac);
 /* Close, then free. Futures made by the client stay valid (completed) until freed. */
 HTTPX_API void httpx_async_client_free(httpx_async_client_t *ac);
 HTTPX_API int httpx_async_client_pool_stats(const httpx_async_client_t *ac, httpx_pool_stats_t *s);
+/* The client's cookie jar (see httpx_client_cookies). */
+HTTPX_API struct httpx_cookie_jar *httpx_async_client_cookies(httpx_async_client_t *ac);
 
 /* Start a request; *out is a new future (free with httpx_future_free). The future
  * completes with a buffered response (whole body read). Errors found at once

@@ -80,6 +80,26 @@ typedef struct httpx_client_opts {
      * MAX_CONCURRENT_STREAMS; beyond it a second connection opens. */
     bool http2;
     bool http2_prior_knowledge;         /* http:// URLs speak HTTP/2 at once (h2c); implies http2 */
+
+    /* Redirects (off by default, as in HTTPX). When followed: 301/302/303 turn into
+     * GET without a body (HEAD stays HEAD), 307/308 keep method and body (a producer
+     * body cannot be replayed: HTTPX_E_REQUEST_NOT_READ); Authorization, Cookie,
+     * Proxy-Authorization and the headers named in sensitive_headers are dropped when
+     * the origin changes (except the same host moving from http to https); an
+     * https -> http move is refused unless allow_downgrade; only http and https. */
+    bool follow_redirects;
+    int max_redirects;                  /* 0: 20; more is HTTPX_E_TOO_MANY_REDIRECTS */
+    bool allow_downgrade;
+    const char *const *sensitive_headers; /* NULL-terminated names, dropped cross-origin */
+
+    /* Cookies: every response (redirect hops included) feeds the jar, and each
+     * request sends what matches. NULL: the client's own jar (httpx_client_cookies). */
+    struct httpx_cookie_jar *cookies;   /* not owned; must outlive the client */
+    bool no_cookies;                    /* neither store nor send cookies */
+
+    /* Default credentials for every request (a request's .auth overrides). Without
+     * any, credentials in the URL (user:pass@) are sent as Basic. */
+    httpx_auth_t auth;
 } httpx_client_opts_t;
 
 #define HTTPX_TLS_1_2 0x0303
@@ -116,6 +136,10 @@ HTTPX_API int httpx_client_stream(httpx_client_t *c, const char *method, const c
 /* Detail of the last failed call on this client (code 0 if the last call succeeded).
  * Valid until the next call on the client. */
 HTTPX_API const httpx_error_t *httpx_client_last_error(const httpx_client_t *c);
+
+/* The client's cookie jar (its own unless one was given). Lives as long as the
+ * client; see httpx/cookies.h. */
+HTTPX_API struct httpx_cookie_jar *httpx_client_cookies(httpx_client_t *c);
 
 /* A snapshot of the client's connection pool. */
 typedef struct httpx_pool_stats {

@@ -63,6 +63,28 @@ typedef struct httpx_body {
 #define HTTPX_BODY_FILE(p) ((httpx_body_t){.kind = HTTPX_BODY_FILE, .path = (p)})
 #define HTTPX_BODY_PRODUCER(f, u) ((httpx_body_t){.kind = HTTPX_BODY_PRODUCER, .producer = (f), .user = (u)})
 
+/* Authentication (HTTPX's auth=). Plain value; strings are copied at the call. */
+typedef enum httpx_auth_kind {
+    HTTPX_AUTH_DEFAULT = 0, /* in request options: the client's; in client options: none */
+    HTTPX_AUTH_NONE,        /* explicitly none (also: no credentials from the URL) */
+    HTTPX_AUTH_BASIC,       /* username, password */
+    HTTPX_AUTH_DIGEST,      /* username, password: answers a 401 Digest challenge (RFC 7616) */
+    HTTPX_AUTH_BEARER       /* token */
+} httpx_auth_kind_t;
+
+typedef struct httpx_auth {
+    httpx_auth_kind_t kind;
+    const char *username, *password;
+    const char *token;
+} httpx_auth_t;
+
+#define HTTPX_BASIC_AUTH(u, p) ((httpx_auth_t){.kind = HTTPX_AUTH_BASIC, .username = (u), .password = (p)})
+#define HTTPX_DIGEST_AUTH(u, p) ((httpx_auth_t){.kind = HTTPX_AUTH_DIGEST, .username = (u), .password = (p)})
+#define HTTPX_BEARER_AUTH(t) ((httpx_auth_t){.kind = HTTPX_AUTH_BEARER, .token = (t)})
+
+/* follow_redirects in request options: the client's default, or a choice. */
+enum { HTTPX_REDIRECTS_DEFAULT = 0, HTTPX_REDIRECTS_FOLLOW = 1, HTTPX_REDIRECTS_DONT = -1 };
+
 typedef struct httpx_req_opts {
     size_t struct_size;             /* set by HTTPX_REQ */
     const httpx_header_t *headers;  /* {NULL,NULL}-terminated; added after the client's */
@@ -72,6 +94,8 @@ typedef struct httpx_req_opts {
     double timeout;                 /* sets connect/read/write/pool at once */
     httpx_timeouts_t timeouts;      /* finer control; non-zero fields win over .timeout */
     httpx_error_t *error;           /* out: filled when the call fails (may be NULL) */
+    int follow_redirects;           /* HTTPX_REDIRECTS_*: 0 takes the client's (off by default) */
+    const httpx_auth_t *auth;       /* NULL: the client's */
 } httpx_req_opts_t;
 
 #define HTTPX_REQ(...) (&(httpx_req_opts_t){.struct_size = sizeof(httpx_req_opts_t), __VA_ARGS__})

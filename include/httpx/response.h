@@ -63,6 +63,17 @@ HTTPX_API const char *httpx_response_text(httpx_response_t *r);
 /* The charset used by httpx_response_text ("utf-8", "iso-8859-1", ...). */
 HTTPX_API const char *httpx_response_encoding(const httpx_response_t *r);
 
+/* Redirects. history: the responses that led here (heads only), oldest first;
+ * count 0 when none. Each lives as long as this response. */
+HTTPX_API size_t httpx_response_history_count(const httpx_response_t *r);
+HTTPX_API const httpx_response_t *httpx_response_history(const httpx_response_t *r, size_t i);
+/* When this response is a redirect that was not followed: the absolute URL and the
+ * method the next request would use (HTTPX's next_request); NULL otherwise. */
+HTTPX_API const char *httpx_response_next_url(const httpx_response_t *r);
+HTTPX_API const char *httpx_response_next_method(const httpx_response_t *r);
+/* True for 301, 302, 303, 307 and 308 with a Location (HTTPX's has_redirect_location). */
+HTTPX_API int httpx_response_is_redirect(const httpx_response_t *r);
+
 /* HTTPX_E_STATUS for 4xx and 5xx, else 0. */
 HTTPX_API int httpx_response_raise_for_status(const httpx_response_t *r);
 

@@ -52,6 +52,8 @@ void httpx_async_client_free(httpx_async_client_t *ac)
     httpx__free(ac->eng.a, ac);
 }
 
+struct httpx_cookie_jar *httpx_async_client_cookies(httpx_async_client_t *ac) { return ac ? ac->eng.jar : NULL; }
+
 int httpx_async_client_pool_stats(const httpx_async_client_t *ac, httpx_pool_stats_t *s)
 {
     if (!ac || !s)

@@ -8,6 +8,7 @@
 #include "client/headers.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "cookies/jar.h"
 #include "decode/decode.h"
 #include "httpx.h"
 
@@ -113,6 +114,33 @@ int httpx__engine_init(httpx__engine_t *e, httpx_loop_t *loop, const httpx_clien
         if (env && *env && !(tc->keylog_file = httpx__strdup(e->a, env)))
             goto fail_nomem;
     }
+    bool has_hop_fields = !opts->struct_size || opts->struct_size >= offsetof(httpx_client_opts_t, auth) + sizeof(httpx_auth_t);
+    if (has_hop_fields) {
+        e->follow_redirects = opts->follow_redirects;
+        e->allow_downgrade = opts->allow_downgrade;
+        e->max_redirects = opts->max_redirects > 0 ? opts->max_redirects : 20;
+        if (opts->sensitive_headers) {
+            size_t n = 0;
+            while (opts->sensitive_headers[n])
+                n++;
+            if (!(e->sensitive = httpx__calloc(e->a, (n + 1) * sizeof(char *))))
+                goto fail_nomem;
+            for (size_t i = 0; i < n; i++)
+                if (!(e->sensitive[i] = httpx__strdup(e->a, opts->sensitive_headers[i])))
+                    goto fail_nomem;
+        }
+        if (opts->cookies)
+            e->jar = opts->cookies;
+        if (httpx__auth_copy(&e->auth, &opts->auth, e->a))
+            goto fail_nomem;
+    } else {
+        e->max_redirects = 20;
+    }
+    if (!e->jar && !(has_hop_fields && opts->no_cookies)) {
+        if (httpx_cookie_jar_new(e->a, &e->jar))
+            goto fail_nomem;
+        e->jar_owned = true;
+    }
     if (!(e->headers = httpx_headers_new(e->a)))
         goto fail_nomem;
     /* Defaults first, so that the caller's own headers can replace them. */
@@ -194,6 +222,14 @@ void httpx__engine_release(httpx__engine_t *e)
     e->headers = NULL;
     httpx_url_free(e->base_url);
     e->base_url = NULL;
+    if (e->jar_owned)
+        httpx_cookie_jar_free(e->jar);
+    e->jar = NULL;
+    for (size_t i = 0; e->sensitive && e->sensitive[i]; i++)
+        httpx__free(e->a, e->sensitive[i]);
+    httpx__free(e->a, e->sensitive);
+    e->sensitive = NULL;
+    httpx__auth_release(&e->auth, e->a);
 }
 
 int httpx__engine_tls(httpx__engine_t *e, httpx_error_t *err)
@@ -201,4 +237,25 @@ int httpx__engine_tls(httpx__engine_t *e, httpx_error_t *err)
     if (e->tls)
         return 0;
     return httpx__tls_ctx_new(&e->tls_cfg, &e->tls, err);
+}
+
+int httpx__auth_copy(httpx__auth_t *dst, const httpx_auth_t *src, const httpx_allocator_t *a)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->kind = src->kind;
+    if ((src->username && !(dst->username = httpx__strdup(a, src->username))) ||
+        (src->password && !(dst->password = httpx__strdup(a, src->password))) ||
+        (src->token && !(dst->token = httpx__strdup(a, src->token)))) {
+        httpx__auth_release(dst, a);
+        return HTTPX_E_NOMEM;
+    }
+    return 0;
+}
+
+void httpx__auth_release(httpx__auth_t *au, const httpx_allocator_t *a)
+{
+    httpx__free(a, au->username);
+    httpx__free(a, au->password);
+    httpx__free(a, au->token);
+    memset(au, 0, sizeof *au);
 }

@@ -25,6 +25,16 @@
 
 typedef struct httpx__exchange httpx__exchange_t;
 
+/* Credentials as the engine keeps them: kind plus owned copies. */
+typedef struct httpx__auth {
+    httpx_auth_kind_t kind;
+    char *username, *password, *token;
+} httpx__auth_t;
+
+/* Copy *src into *dst (strings duplicated with a). 0 or HTTPX_E_NOMEM. */
+int httpx__auth_copy(httpx__auth_t *dst, const httpx_auth_t *src, const httpx_allocator_t *a);
+void httpx__auth_release(httpx__auth_t *au, const httpx_allocator_t *a);
+
 /* Options with every default applied; timeouts in ms, 0 = none. */
 typedef struct httpx__timeouts_ms {
     uint64_t connect, read, write, pool, total;
@@ -45,6 +55,15 @@ typedef struct httpx__engine {
     bool h2_prior_knowledge;        /* http:// URLs speak HTTP/2 from the first byte (h2c) */
     bool http2;                     /* https offers h2 by ALPN */
     bool closed;
+
+    /* redirects, cookies, credentials (client/hops.c) */
+    bool follow_redirects, allow_downgrade;
+    int max_redirects;
+    char **sensitive;               /* NULL-terminated copies, or NULL */
+    struct httpx_cookie_jar *jar;   /* NULL with no_cookies */
+    bool jar_owned;
+    httpx__auth_t auth;             /* default credentials (strings owned) */
+
     httpx__link_t exchanges;        /* in flight, to fail them on close */
     httpx__link_t streams;          /* open streaming responses, closed with the client */
 } httpx__engine_t;
@@ -108,5 +127,10 @@ const httpx__exchange_times_t *httpx__exchange_times(const httpx__exchange_t *x)
 uint64_t httpx__exchange_body_bytes(const httpx__exchange_t *x);
 /* True when the response came over HTTP/2. */
 bool httpx__exchange_is_h2(const httpx__exchange_t *x);
+/* Move the redirect history (responses, oldest first) out of the exchange. */
+void httpx__exchange_take_history(httpx__exchange_t *x, struct httpx_response ***h, size_t *n);
+/* A redirect not followed: its target and the method the next request would use. */
+const char *httpx__exchange_next_url(const httpx__exchange_t *x);
+const char *httpx__exchange_next_method(const httpx__exchange_t *x);
 
 #endif

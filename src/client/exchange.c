@@ -86,10 +86,16 @@ static void drop_conn(httpx__exchange_t *x)
     }
 }
 
+static void x_rehop(httpx__exchange_t *x);
+
 static void finish(httpx__exchange_t *x, int status)
 {
     if (x->state == X_DONE)
         return;
+    if (status == 0 && x->discard) {
+        x_rehop(x); /* the redirect's or challenge's body is drained: next hop */
+        return;
+    }
     x->state = X_DONE;
     x->times.end = httpx__clock_ns();
     httpx__pool_cancel_wait(x->eng->pool, &x->waiter);
@@ -294,7 +300,7 @@ static void begin_send(httpx__exchange_t *x)
 static void complete(httpx__exchange_t *x)
 {
     httpx__conn_t *c = x->conn;
-    if (httpx__buf_size(&x->trailers) && x->sink.trailers) {
+    if (httpx__buf_size(&x->trailers) && x->sink.trailers && !x->discard) {
         httpx_error_t e = {0};
         int n = httpx__h1_parse_fields(httpx__buf_ptr(&x->trailers), httpx__buf_size(&x->trailers),
                                        c->fields, x->eng->limits.max_header_count, &e);
@@ -329,8 +335,8 @@ static void deliver(httpx__exchange_t *x)
     httpx__buf_t *rb = &x->conn->rbuf;
     for (;;) {
         if (x->pend_len) {
-            size_t taken = 0;
-            int rc = x->sink.body(x, httpx__buf_ptr(rb), x->pend_len, &taken, x->sink.user);
+            size_t taken = x->pend_len; /* a hop's body is dropped */
+            int rc = x->discard ? 0 : x->sink.body(x, httpx__buf_ptr(rb), x->pend_len, &taken, x->sink.user);
             if (!alive(x) || x->state == X_DONE)
                 return;
             if (rc) {
@@ -428,6 +434,28 @@ static void on_head(httpx__exchange_t *x, const httpx__h1_head_t *h, size_t head
     }
     x->status = h->status;
     x->keep_alive = h->keep_alive;
+    int hop = httpx__hop_on_head(x, h->status, h->minor_version, h->fields, h->nfields);
+    if (hop < 0) {
+        fail_err(x);
+        return;
+    }
+    if (hop) {
+        /* Drain a small body to keep the connection; else drop the connection. */
+        x->discard = true;
+        httpx__buf_consume(&x->conn->rbuf, head_bytes);
+        bool drain = h->framing == HTTPX__H1_NO_BODY ||
+                     (h->framing == HTTPX__H1_LENGTH && h->content_length <= 65536 && x->keep_alive);
+        if (!drain) {
+            drop_conn(x);
+            x_rehop(x);
+            return;
+        }
+        httpx__h1_limits_t hl = {x->eng->limits.max_header_bytes, x->eng->limits.max_header_count};
+        httpx__h1_body_init(&x->framing, h->framing, h->content_length, &hl);
+        x->state = X_BODY;
+        deliver(x);
+        return;
+    }
     int rc = x->sink.head(x, h, x->sink.user);
     if (!alive(x) || x->state == X_DONE)
         return;
@@ -616,6 +644,37 @@ static void x_acquire(httpx__exchange_t *x, bool fresh)
         fail(x, rc, HTTPX_PHASE_POOL, "out of memory");
 }
 
+/* ---- hops ------------------------------------------------------------------------ */
+
+static void x_rehop(httpx__exchange_t *x)
+{
+    x->discard = false;
+    httpx_error_t e = {0};
+    int rc = httpx__hop_advance(x, &e);
+    /* Back to a fresh request: nothing of the last response is left. */
+    x->scan = 0;
+    x->status = 0;
+    x->keep_alive = false;
+    x->body_unsent = false;
+    x->pend_len = x->post_skip = 0;
+    httpx__buf_reset(&x->trailers);
+    x->paused = false;
+    x->got_bytes = false;
+    x->reused = false;
+    x->retried = false;
+    x->continue_done = false;
+    x->h2_ended = false;
+    memset(&x->framing, 0, sizeof x->framing);
+    if (rc) {
+        x->err = e;
+        x->err.code = rc;
+        x->state = X_HEAD;
+        fail_err(x);
+        return;
+    }
+    x_acquire(x, false);
+}
+
 /* ---- public (internal) API --------------------------------------------------- */
 
 int httpx__exchange_new(httpx__engine_t *e, const char *method, const char *url,
@@ -700,6 +759,7 @@ static void x_real_free(httpx__exchange_t *x)
     }
     drop_conn(x);
     httpx__timer_release(&x->timer);
+    httpx__hop_release(x);
     httpx__request_release(x);
     httpx__buf_release(&x->trailers);
     httpx__buf_release(&x->h2_pending);
@@ -740,3 +800,27 @@ void httpx__x_fail_err(httpx__exchange_t *x) { fail_err(x); }
 void httpx__x_finish(httpx__exchange_t *x, int status) { finish(x, status); }
 void httpx__x_phase(httpx__exchange_t *x, uint64_t ms, int code) { phase(x, ms, code); }
 void httpx__x_acquire(httpx__exchange_t *x, bool fresh) { x_acquire(x, fresh); }
+void httpx__x_rehop(httpx__exchange_t *x) { x_rehop(x); }
+
+void httpx__exchange_take_history(httpx__exchange_t *x, struct httpx_response ***h, size_t *n)
+{
+    *h = x->history;
+    *n = x->nhistory;
+    x->history = NULL;
+    x->nhistory = 0;
+}
+
+const char *httpx__exchange_next_url(const httpx__exchange_t *x) { return x->follow ? NULL : x->next_url; }
+
+const char *httpx__exchange_next_method(const httpx__exchange_t *x)
+{
+    if (!httpx__exchange_next_url(x))
+        return NULL;
+    int st = x->next_status;
+    const char *m = x->method;
+    if ((st == 303 || st == 302) && strcmp(m, "HEAD") != 0)
+        return "GET";
+    if (st == 301 && strcmp(m, "POST") == 0)
+        return "GET";
+    return m;
+}

@@ -4,6 +4,7 @@
 #define HTTPX_CLIENT_EXCHANGE_H
 
 #include "client/engine.h"
+#include "httpx/response.h"
 #include "h1/parse.h"
 #include "url/url.h"
 
@@ -88,6 +89,19 @@ struct httpx__exchange {
     bool was_h2;                   /* the response came over HTTP/2 */
     int h2_retries;                /* streams the server did not process, sent again */
 
+    /* hops: redirects and authentication (client/hops.c) */
+    bool follow;                   /* follow redirects */
+    int redirects;                 /* followed so far */
+    int hop;                       /* HTTPX__HOP_*: what follows this response */
+    bool discard;                  /* this response is a hop: its body is dropped */
+    char *next_url;                /* a redirect's resolved Location */
+    int next_status;
+    httpx__auth_t auth;            /* credentials for this request (owned copies) */
+    struct httpx__digest *digest;  /* the server's Digest challenge, once answered */
+    bool digest_tried;
+    httpx_response_t **history;    /* intermediate responses, heads only */
+    size_t nhistory;
+
     /* reentrancy: callbacks may free the exchange */
     int depth;
     bool free_pending;
@@ -110,6 +124,21 @@ int httpx__request_next_piece(httpx__exchange_t *x);
 int httpx__request_rewind(httpx__exchange_t *x);
 void httpx__request_release(httpx__exchange_t *x);
 
+enum { HTTPX__HOP_NONE = 0, HTTPX__HOP_REDIRECT, HTTPX__HOP_AUTH };
+
+/* client/hops.c. setup: at build, the follow flag and credentials (from the request,
+ * else the client, else the URL's userinfo), then hop_headers. hop_headers: this
+ * hop's Cookie and Authorization values. on_head: store cookies; 1 when another hop
+ * follows (the response goes to history and its body is dropped), 0 when this
+ * response is the answer, <0 an error in x->err. advance: turn the request into the
+ * next hop's (URL, method, body, headers stripped across origins), head rewritten.
+ * release: free what hops hold. */
+int httpx__hop_setup(httpx__exchange_t *x, const httpx_req_opts_t *opts, httpx_error_t *err);
+int httpx__hop_headers(httpx__exchange_t *x, httpx_error_t *err);
+int httpx__hop_on_head(httpx__exchange_t *x, int status, int minor, const httpx__h1_field_t *f, size_t n);
+int httpx__hop_advance(httpx__exchange_t *x, httpx_error_t *err);
+void httpx__hop_release(httpx__exchange_t *x);
+
 /* Shared with client/exchange_h2.c (the state machine's own steps). */
 void httpx__x_enter(httpx__exchange_t *x);
 bool httpx__x_leave(httpx__exchange_t *x);
@@ -118,6 +147,8 @@ void httpx__x_fail_err(httpx__exchange_t *x);
 void httpx__x_finish(httpx__exchange_t *x, int status);
 void httpx__x_phase(httpx__exchange_t *x, uint64_t ms, int code);
 void httpx__x_acquire(httpx__exchange_t *x, bool fresh);
+/* Start the next hop of a request whose response was a redirect or a challenge. */
+void httpx__x_rehop(httpx__exchange_t *x);
 
 /* client/exchange_h2.c: the exchange as an HTTP/2 stream on multiplexed `c`. */
 void httpx__h2x_begin(httpx__exchange_t *x, httpx__conn_t *c);

@@ -189,6 +189,17 @@ void httpx__h2x_on_head(void *stream_user, int32_t id, int status, const httpx__
         x->times.first_byte = httpx__clock_ns();
     }
     x->status = status;
+    int hop = httpx__hop_on_head(x, status, 1, (const httpx__h1_field_t *)(const void *)f, n);
+    if (hop) {
+        if (hop < 0) {
+            httpx__x_fail_err(x);
+        } else {
+            httpx__h2x_detach(x); /* a hop's body is not wanted: reset the stream */
+            httpx__x_rehop(x);
+        }
+        httpx__x_leave(x);
+        return;
+    }
     /* Same layout as an HTTP/1 field: name and value slices. */
     httpx__h1_head_t head = {
         .minor_version = 1,

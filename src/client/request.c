@@ -170,6 +170,8 @@ int httpx__request_build(httpx__exchange_t *x, const char *method, const char *u
     if ((rc = build_body(x, opts ? &opts->body : NULL, err, x->framing_line, sizeof x->framing_line)))
         return rc;
     x->expect_continue = opts && opts->expect_continue && x->body.kind != HTTPX_BODY_NONE;
+    if ((rc = httpx__hop_setup(x, opts, err)))
+        return rc;
     const void *body = x->body.kind == HTTPX_BODY_BYTES ? opts->body.data : NULL;
     size_t body_len = x->body.kind == HTTPX_BODY_BYTES ? opts->body.len : 0;
     if ((rc = httpx__request_write_head(x, body, body_len)))

@@ -1,4 +1,5 @@
 /* client/response.c — response accessors and the exchange sink that fills them. */
+#include <stdio.h>
 #include <string.h>
 #include "client/headers.h"
 #include "client/response.h"
@@ -48,6 +49,14 @@ static int sink_head(httpx__exchange_t *x, const httpx__h1_head_t *h, void *user
     r->url = httpx__strdup(r->a, httpx__exchange_url(x)->str);
     if (!r->reason || !r->url)
         return HTTPX_E_NOMEM;
+    httpx__exchange_take_history(x, &r->history, &r->nhistory);
+    const char *next = httpx__exchange_next_url(x);
+    if (next) {
+        if (!(r->next_url = httpx__strdup(r->a, next)))
+            return HTTPX_E_NOMEM;
+        snprintf(r->next_method_buf, sizeof r->next_method_buf, "%s", httpx__exchange_next_method(x));
+        r->next_method = r->next_method_buf;
+    }
     /* Content-Encoding may come in several fields: join them in order. */
     httpx__buf_t ce;
     httpx__buf_init(&ce, r->a, 1024);
@@ -371,6 +380,24 @@ int httpx_response_content(const httpx_response_t *r, const void **data, size_t 
     *data = httpx__buf_ptr(&r->content);
     *len = httpx__buf_size(&r->content);
     return 0;
+}
+
+size_t httpx_response_history_count(const httpx_response_t *r) { return r ? r->nhistory : 0; }
+
+const httpx_response_t *httpx_response_history(const httpx_response_t *r, size_t i)
+{
+    return r && i < r->nhistory ? r->history[i] : NULL;
+}
+
+const char *httpx_response_next_url(const httpx_response_t *r) { return r ? r->next_url : NULL; }
+const char *httpx_response_next_method(const httpx_response_t *r) { return r ? r->next_method : NULL; }
+
+int httpx_response_is_redirect(const httpx_response_t *r)
+{
+    if (!r)
+        return 0;
+    int s = r->status;
+    return (s == 301 || s == 302 || s == 303 || s == 307 || s == 308) && httpx_headers_get(r->headers, "Location");
 }
 
 int httpx_response_raise_for_status(const httpx_response_t *r)

@@ -30,6 +30,11 @@ struct httpx_response {
     char *text;
     char encoding[48];
     httpx__exchange_times_t times;
+    httpx_response_t **history;
+    size_t nhistory;
+    char *next_url;
+    const char *next_method;     /* static string or points into the exchange copy below */
+    char next_method_buf[32];
     uint64_t bytes_downloaded;
 
     /* while the body is in flight */

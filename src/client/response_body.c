@@ -208,6 +208,10 @@ void httpx__response_real_free(httpx_response_t *r)
     httpx__free(a, r->reason);
     httpx__free(a, r->url);
     httpx__free(a, r->text);
+    for (size_t i = 0; i < r->nhistory; i++)
+        httpx__response_real_free(r->history[i]);
+    httpx__free(a, r->history);
+    httpx__free(a, r->next_url);
     httpx_client_t *owned = r->owned_client;
     httpx__free(a, r);
     httpx_client_free(owned);

@@ -161,6 +161,8 @@ METHOD_FN(put, "PUT")
 METHOD_FN(patch, "PATCH")
 #undef METHOD_FN
 
+struct httpx_cookie_jar *httpx_client_cookies(httpx_client_t *c) { return c ? c->eng.jar : NULL; }
+
 int httpx_client_pool_stats(const httpx_client_t *c, httpx_pool_stats_t *s)
 {
     if (!c || !s)

@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <setjmp.h>
@@ -18,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -859,6 +861,472 @@ static void test_connect_cancel_no_leak(void **state)
     assert_int_equal(httpx_loop_free(loop), 0);
 }
 
+/* ---- connect options: unix sockets, local address, socket options --------- */
+
+/* A fresh private directory for socket files; removed by rm_tmpdir. */
+static void make_tmpdir(char *dir, size_t n)
+{
+    const char *base = getenv("TMPDIR");
+    snprintf(dir, n, "%s/httpx-net-XXXXXX", base && *base && strlen(base) < 60 ? base : "/tmp");
+    assert_non_null(mkdtemp(dir));
+}
+
+static void rm_tmpdir(const char *dir, const char *file)
+{
+    char p[256];
+    if (file) {
+        snprintf(p, sizeof p, "%s/%s", dir, file);
+        unlink(p);
+    }
+    rmdir(dir);
+}
+
+/* Listen on a unix socket: a path, or "@name" for the abstract namespace. */
+static int listen_unix(const char *path)
+{
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_un su;
+    memset(&su, 0, sizeof su);
+    su.sun_family = AF_UNIX;
+    size_t n = strlen(path);
+    assert_true(n < sizeof su.sun_path);
+    memcpy(su.sun_path, path, n);
+    socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+    if (path[0] == '@') {
+        su.sun_path[0] = '\0';
+        len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n);
+    }
+    assert_int_equal(bind(fd, (struct sockaddr *)&su, len), 0);
+    assert_int_equal(listen(fd, 16), 0);
+    return fd;
+}
+
+/* One byte each way over an accepted pair proves the two ends are joined. */
+static void check_joined(int lfd, int cfd, struct sockaddr_storage *peer, socklen_t *peer_len)
+{
+    struct sockaddr_storage tmp;
+    socklen_t tl = sizeof tmp;
+    int afd = accept(lfd, (struct sockaddr *)(peer ? peer : &tmp), peer_len ? peer_len : &tl);
+    assert_true(afd >= 0);
+    assert_int_equal(send(cfd, "x", 1, MSG_NOSIGNAL), 1);
+    char ch = 0;
+    assert_int_equal(recv(afd, &ch, 1, 0), 1);
+    assert_int_equal(ch, 'x');
+    close(afd);
+}
+
+static void test_connect_uds_ok(void **state)
+{
+    (void)state;
+    httpx_loop_t *loop = httpx_loop_new(NULL);
+    char dir[128], path[192];
+    make_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/s.sock", dir);
+    int lfd = listen_unix(path);
+    httpx__connect_opts_t o = {.uds_path = path};
+    conn_t c = {0};
+    /* No resolver and no host are needed. */
+    c.self = httpx__connect_start_opts(loop, NULL, NULL, 0, &o, conn_cb, &c);
+    assert_non_null(c.self);
+    assert_false(c.done); /* never synchronous */
+    run_until(loop, &c.done, 5000);
+    assert_int_equal(c.status, 0);
+    assert_int_equal(c.calls, 1);
+    char want[256];
+    snprintf(want, sizeof want, "unix:%s", path);
+    want[sizeof c.info.peer - 1] = '\0';
+    assert_string_equal(c.info.peer, want);
+    assert_int_equal(c.info.dns_done_ns, 0);
+    assert_true(c.info.connected_ns > 0);
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    assert_int_equal(getsockname(c.fd, (struct sockaddr *)&ss, &len), 0);
+    assert_int_equal(ss.ss_family, AF_UNIX);
+    int fl = fcntl(c.fd, F_GETFL);
+    assert_true(fl & O_NONBLOCK);
+    assert_true(fcntl(c.fd, F_GETFD) & FD_CLOEXEC);
+    check_joined(lfd, c.fd, NULL, NULL);
+    close(c.fd);
+    close(lfd);
+    rm_tmpdir(dir, "s.sock");
+    assert_int_equal(httpx_loop_run(loop), 0);
+    assert_int_equal(httpx_loop_free(loop), 0);
+}
+
+static void test_connect_uds_errors(void **state)
+{
+    (void)state;
+    httpx_loop_t *loop = httpx_loop_new(NULL);
+    char dir[128], path[192], want[320];
+    make_tmpdir(dir, sizeof dir);
+    int before = count_fds();
+
+    /* No such file. */
+    snprintf(path, sizeof path, "%s/missing.sock", dir);
+    httpx__connect_opts_t o = {.uds_path = path};
+    conn_t c = {0};
+    assert_non_null(httpx__connect_start_opts(loop, NULL, "localhost", 80, &o, conn_cb, &c));
+    assert_false(c.done);
+    run_until(loop, &c.done, 5000);
+    assert_int_equal(c.status, HTTPX_E_CONNECT);
+    snprintf(want, sizeof want, "connect to unix:%s: no such file or directory", path);
+    assert_string_equal(c.msg, want);
+
+    /* The file exists but nobody listens: refused. */
+    snprintf(path, sizeof path, "%s/dead.sock", dir);
+    close(listen_unix(path));
+    conn_t r = {0};
+    o.uds_path = path;
+    assert_non_null(httpx__connect_start_opts(loop, NULL, NULL, 0, &o, conn_cb, &r));
+    run_until(loop, &r.done, 5000);
+    assert_int_equal(r.status, HTTPX_E_REFUSED);
+    snprintf(want, sizeof want, "connect to unix:%s: connection refused", path);
+    assert_string_equal(r.msg, want);
+
+    /* Longer than sun_path. */
+    char longp[200];
+    memset(longp, 'a', sizeof longp - 1);
+    longp[0] = '/';
+    longp[sizeof longp - 1] = '\0';
+    conn_t l = {0};
+    o.uds_path = longp;
+    assert_non_null(httpx__connect_start_opts(loop, NULL, NULL, 0, &o, conn_cb, &l));
+    assert_false(l.done);
+    run_until(loop, &l.done, 5000);
+    assert_int_equal(l.status, HTTPX_E_CONNECT);
+    assert_non_null(strstr(l.msg, "path too long"));
+    assert_non_null(strstr(l.msg, "unix:/aaa"));
+
+    /* A local address makes no sense for a unix socket. */
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    assert_int_equal(httpx__sockaddr_parse("127.0.0.1", &ss, &sl), 0);
+    o.uds_path = path;
+    o.local = (struct sockaddr *)&ss;
+    o.local_len = sl;
+    conn_t m = {0};
+    assert_non_null(httpx__connect_start_opts(loop, NULL, NULL, 0, &o, conn_cb, &m));
+    run_until(loop, &m.done, 5000);
+    assert_int_equal(m.status, HTTPX_E_CONNECT);
+    assert_non_null(strstr(m.msg, "local address"));
+
+    /* Cancelled before its 0 ms start: nothing is called, nothing is left. */
+    conn_t k = {0};
+    o.local = NULL;
+    o.local_len = 0;
+    httpx__connect_t *h = httpx__connect_start_opts(loop, NULL, NULL, 0, &o, conn_cb, &k);
+    assert_non_null(h);
+    httpx__connect_cancel(h);
+    assert_int_equal(httpx_loop_run(loop), 0);
+    assert_int_equal(k.calls, 0);
+    assert_int_equal(count_fds(), before);
+
+    /* Argument checks: TCP still needs a host and a resolver. */
+    assert_null(httpx__connect_start_opts(loop, NULL, "127.0.0.1", 80, NULL, conn_cb, &k));
+    assert_null(httpx__connect_start_opts(NULL, NULL, NULL, 0, &o, conn_cb, &k));
+
+    unlink(path);
+    rm_tmpdir(dir, NULL);
+    assert_int_equal(httpx_loop_free(loop), 0);
+}
+
+static void test_connect_uds_abstract(void **state)
+{
+    (void)state;
+    httpx_loop_t *loop = httpx_loop_new(NULL);
+    char name[96];
+    snprintf(name, sizeof name, "@httpx-net-test-%ld-%lld", (long)getpid(),
+             (long long)httpx__clock_ns());
+    int lfd = listen_unix(name);
+    httpx__connect_opts_t o = {.uds_path = name};
+    conn_t c = {0};
+    assert_non_null(httpx__connect_start_opts(loop, NULL, NULL, 0, &o, conn_cb, &c));
+    run_until(loop, &c.done, 5000);
+    assert_int_equal(c.status, 0);
+    char want[128];
+    snprintf(want, sizeof want, "unix:%s", name);
+    want[sizeof c.info.peer - 1] = '\0';
+    assert_string_equal(c.info.peer, want);
+    check_joined(lfd, c.fd, NULL, NULL);
+    close(c.fd);
+    close(lfd);
+
+    /* The same name, nobody listening now. */
+    conn_t r = {0};
+    assert_non_null(httpx__connect_start_opts(loop, NULL, NULL, 0, &o, conn_cb, &r));
+    run_until(loop, &r.done, 5000);
+    assert_int_equal(r.status, HTTPX_E_REFUSED);
+    char msg[160];
+    snprintf(msg, sizeof msg, "connect to unix:%s: connection refused", name);
+    assert_string_equal(r.msg, msg);
+    assert_int_equal(httpx_loop_run(loop), 0);
+    assert_int_equal(httpx_loop_free(loop), 0);
+}
+
+static int sa_port(const struct sockaddr_storage *ss)
+{
+    return ntohs(ss->ss_family == AF_INET6 ? ((const struct sockaddr_in6 *)ss)->sin6_port
+                                           : ((const struct sockaddr_in *)ss)->sin_port);
+}
+
+static void sa_ip(const struct sockaddr_storage *ss, char *buf, size_t n)
+{
+    if (ss->ss_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, buf, (socklen_t)n);
+    else
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, buf, (socklen_t)n);
+}
+
+static void test_connect_local_address(void **state)
+{
+    (void)state;
+    httpx_loop_t *loop = httpx_loop_new(NULL);
+    httpx__resolver_t *rv = resolver_at(loop, 0, closed_port(AF_INET, SOCK_DGRAM));
+    int port = 0;
+    int lfd = listen_on(AF_INET, &port, 16);
+    char ip[64];
+
+    /* 127.0.0.2 (all of 127/8 is local on Linux): the server sees that source. */
+    struct sockaddr_storage local, peer;
+    socklen_t local_len, peer_len = sizeof peer;
+    assert_int_equal(httpx__sockaddr_parse("127.0.0.2", &local, &local_len), 0);
+    httpx__connect_opts_t o = {.local = (struct sockaddr *)&local, .local_len = local_len};
+    conn_t c = {0};
+    assert_non_null(httpx__connect_start_opts(loop, rv, "127.0.0.1", port, &o, conn_cb, &c));
+    run_until(loop, &c.done, 5000);
+    assert_int_equal(c.status, 0);
+    check_joined(lfd, c.fd, &peer, &peer_len);
+    sa_ip(&peer, ip, sizeof ip);
+    assert_string_equal(ip, "127.0.0.2");
+    int nodelay = 0;
+    socklen_t nl = sizeof nodelay;
+    assert_int_equal(getsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &nodelay, &nl), 0);
+    assert_true(nodelay);
+    close(c.fd);
+
+    /* 127.0.0.1 with a fixed source port: getsockname on the accepted side's peer. */
+    int sport = closed_port(AF_INET, SOCK_STREAM);
+    char text[64];
+    snprintf(text, sizeof text, "127.0.0.1:%d", sport);
+    assert_int_equal(httpx__sockaddr_parse(text, &local, &local_len), 0);
+    conn_t c2 = {0};
+    assert_non_null(httpx__connect_start_opts(loop, rv, "127.0.0.1", port, &o, conn_cb, &c2));
+    run_until(loop, &c2.done, 5000);
+    assert_int_equal(c2.status, 0);
+    struct sockaddr_storage mine;
+    socklen_t ml = sizeof mine;
+    assert_int_equal(getsockname(c2.fd, (struct sockaddr *)&mine, &ml), 0);
+    assert_int_equal(sa_port(&mine), sport);
+    peer_len = sizeof peer;
+    check_joined(lfd, c2.fd, &peer, &peer_len);
+    sa_ip(&peer, ip, sizeof ip);
+    assert_string_equal(ip, "127.0.0.1");
+    assert_int_equal(sa_port(&peer), sport);
+    close(c2.fd);
+
+    /* An address this host does not have: bind fails, named in the message. */
+    assert_int_equal(httpx__sockaddr_parse("192.0.2.1", &local, &local_len), 0);
+    conn_t b = {0};
+    assert_non_null(httpx__connect_start_opts(loop, rv, "127.0.0.1", port, &o, conn_cb, &b));
+    run_until(loop, &b.done, 5000);
+    assert_int_equal(b.status, HTTPX_E_CONNECT);
+    char want[200];
+    snprintf(want, sizeof want,
+             "connect to 127.0.0.1:%d (127.0.0.1:%d): bind to 192.0.2.1: cannot assign requested "
+             "address",
+             port, port);
+    assert_string_equal(b.msg, want);
+
+    close(lfd);
+    httpx__resolver_free(rv);
+    assert_int_equal(httpx_loop_run(loop), 0);
+    assert_int_equal(httpx_loop_free(loop), 0);
+}
+
+/* A local address forces the family: AAAA answers are skipped for an IPv4 source,
+ * and a host with no address of that family is a clear error. */
+static void test_connect_local_family(void **state)
+{
+    (void)state;
+    httpx_loop_t *loop = httpx_loop_new(NULL);
+    dns_srv_t dns;
+    dns_start(&dns, loop);
+    httpx__resolver_t *rv = resolver_at(loop, 0, dns.port);
+    struct sockaddr_storage local;
+    socklen_t local_len;
+    httpx__connect_opts_t o = {.local = (struct sockaddr *)&local};
+
+    /* IPv6 literal, IPv4 source. */
+    assert_int_equal(httpx__sockaddr_parse("127.0.0.1", &local, &local_len), 0);
+    o.local_len = local_len;
+    conn_t m = {0};
+    assert_non_null(httpx__connect_start_opts(loop, rv, "::1", 80, &o, conn_cb, &m));
+    run_until(loop, &m.done, 5000);
+    assert_int_equal(m.status, HTTPX_E_CONNECT);
+    assert_string_equal(m.msg, "connect to [::1]:80: no IPv4 address to use with local address "
+                               "127.0.0.1 (1 address of the other family)");
+
+    /* IPv4 literal, IPv6 source. */
+    assert_int_equal(httpx__sockaddr_parse("[::1]:0", &local, &local_len), 0);
+    o.local_len = local_len;
+    conn_t m6 = {0};
+    assert_non_null(httpx__connect_start_opts(loop, rv, "127.0.0.1", 80, &o, conn_cb, &m6));
+    run_until(loop, &m6.done, 5000);
+    assert_int_equal(m6.status, HTTPX_E_CONNECT);
+    assert_non_null(strstr(m6.msg, "no IPv6 address to use with local address ::1"));
+
+    /* both.test is ::1, 127.0.0.1, 127.0.0.2 and both families listen: without a
+     * local address IPv6 wins; with an IPv4 one it is never tried. */
+    int port = 0;
+    int l6 = listen_on(AF_INET6, &port, 16);
+    if (l6 < 0)
+        skip();
+    int l4 = listen_on(AF_INET, &port, 16);
+    if (l4 < 0) {
+        close(l6);
+        skip();
+    }
+    conn_t plain = {0};
+    assert_non_null(httpx__connect_start_opts(loop, rv, "both.test", port, NULL, conn_cb, &plain));
+    run_until(loop, &plain.done, 5000);
+    assert_int_equal(plain.status, 0);
+    char want[64];
+    snprintf(want, sizeof want, "[::1]:%d", port);
+    assert_string_equal(plain.info.peer, want);
+    close(plain.fd);
+
+    assert_int_equal(httpx__sockaddr_parse("127.0.0.1", &local, &local_len), 0);
+    o.local_len = local_len;
+    conn_t v4 = {0};
+    assert_non_null(httpx__connect_start_opts(loop, rv, "both.test", port, &o, conn_cb, &v4));
+    run_until(loop, &v4.done, 5000);
+    assert_int_equal(v4.status, 0);
+    snprintf(want, sizeof want, "127.0.0.1:%d", port);
+    assert_string_equal(v4.info.peer, want);
+    close(v4.fd);
+
+    close(l4);
+    close(l6);
+    httpx__resolver_free(rv);
+    dns_stop(&dns);
+    assert_int_equal(httpx_loop_free(loop), 0);
+}
+
+static void test_connect_sockopts(void **state)
+{
+    (void)state;
+    httpx_loop_t *loop = httpx_loop_new(NULL);
+    httpx__resolver_t *rv = resolver_at(loop, 0, closed_port(AF_INET, SOCK_DGRAM));
+    int port = 0;
+    int lfd = listen_on(AF_INET, &port, 16);
+
+    /* SO_RCVBUF set before connect (so it shapes the window); TCP_NODELAY=0 given
+     * by the caller replaces the default. */
+    const httpx__sockopt_t so[] = {
+        {SOL_SOCKET, SO_RCVBUF, 32768},
+        {IPPROTO_TCP, TCP_NODELAY, 0},
+    };
+    httpx__connect_opts_t o = {.sockopts = so, .nsockopts = 2};
+    conn_t c = {0};
+    assert_non_null(httpx__connect_start_opts(loop, rv, "127.0.0.1", port, &o, conn_cb, &c));
+    run_until(loop, &c.done, 5000);
+    assert_int_equal(c.status, 0);
+    int v = 0;
+    socklen_t vl = sizeof v;
+    assert_int_equal(getsockopt(c.fd, SOL_SOCKET, SO_RCVBUF, &v, &vl), 0);
+    print_message("SO_RCVBUF 32768 reads back %d\n", v);
+    assert_true(v == 32768 || v == 2 * 32768); /* Linux doubles it for bookkeeping */
+    assert_int_equal(getsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &v, &vl), 0);
+    assert_int_equal(v, 0);
+    check_joined(lfd, c.fd, NULL, NULL);
+    close(c.fd);
+
+    /* Also on a unix socket. */
+    char dir[128], path[192];
+    make_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/o.sock", dir);
+    int ufd = listen_unix(path);
+    const httpx__sockopt_t so2[] = {{SOL_SOCKET, SO_SNDBUF, 65536}};
+    httpx__connect_opts_t ou = {.uds_path = path, .sockopts = so2, .nsockopts = 1};
+    conn_t u = {0};
+    assert_non_null(httpx__connect_start_opts(loop, NULL, NULL, 0, &ou, conn_cb, &u));
+    run_until(loop, &u.done, 5000);
+    assert_int_equal(u.status, 0);
+    vl = sizeof v;
+    assert_int_equal(getsockopt(u.fd, SOL_SOCKET, SO_SNDBUF, &v, &vl), 0);
+    assert_true(v == 65536 || v == 2 * 65536);
+    close(u.fd);
+    close(ufd);
+    rm_tmpdir(dir, "o.sock");
+
+    /* An option the kernel refuses fails the attempt, and says which. */
+    const httpx__sockopt_t bad[] = {{SOL_SOCKET, 31337, 1}};
+    httpx__connect_opts_t ob = {.sockopts = bad, .nsockopts = 1};
+    conn_t b = {0};
+    assert_non_null(httpx__connect_start_opts(loop, rv, "127.0.0.1", port, &ob, conn_cb, &b));
+    run_until(loop, &b.done, 5000);
+    assert_int_equal(b.status, HTTPX_E_CONNECT);
+    char want[64];
+    snprintf(want, sizeof want, "set socket option %d/31337=1: ", SOL_SOCKET);
+    assert_non_null(strstr(b.msg, want));
+
+    close(lfd);
+    httpx__resolver_free(rv);
+    assert_int_equal(httpx_loop_run(loop), 0);
+    assert_int_equal(httpx_loop_free(loop), 0);
+}
+
+static void test_sockaddr_parse(void **state)
+{
+    (void)state;
+    struct sockaddr_storage ss;
+    socklen_t len = 0;
+    char ip[64];
+    assert_int_equal(httpx__sockaddr_parse("127.0.0.1", &ss, &len), 0);
+    assert_int_equal(ss.ss_family, AF_INET);
+    assert_int_equal(len, sizeof(struct sockaddr_in));
+    sa_ip(&ss, ip, sizeof ip);
+    assert_string_equal(ip, "127.0.0.1");
+    assert_int_equal(sa_port(&ss), 0);
+
+    assert_int_equal(httpx__sockaddr_parse("10.1.2.3:8080", &ss, &len), 0);
+    sa_ip(&ss, ip, sizeof ip);
+    assert_string_equal(ip, "10.1.2.3");
+    assert_int_equal(sa_port(&ss), 8080);
+
+    assert_int_equal(httpx__sockaddr_parse("::1", &ss, &len), 0);
+    assert_int_equal(ss.ss_family, AF_INET6);
+    assert_int_equal(len, sizeof(struct sockaddr_in6));
+    sa_ip(&ss, ip, sizeof ip);
+    assert_string_equal(ip, "::1");
+    assert_int_equal(sa_port(&ss), 0);
+
+    assert_int_equal(httpx__sockaddr_parse("[::1]:0", &ss, &len), 0);
+    assert_int_equal(ss.ss_family, AF_INET6);
+    assert_int_equal(sa_port(&ss), 0);
+    assert_int_equal(httpx__sockaddr_parse("[2001:db8::5]:65535", &ss, &len), 0);
+    sa_ip(&ss, ip, sizeof ip);
+    assert_string_equal(ip, "2001:db8::5");
+    assert_int_equal(sa_port(&ss), 65535);
+    assert_int_equal(httpx__sockaddr_parse("[::1]", &ss, &len), 0);
+    assert_int_equal(httpx__sockaddr_parse("fe80::1%1", &ss, &len), 0);
+    assert_int_equal(((struct sockaddr_in6 *)&ss)->sin6_scope_id, 1);
+    assert_int_equal(httpx__sockaddr_parse("[fe80::1%lo]:80", &ss, &len), 0);
+    assert_true(((struct sockaddr_in6 *)&ss)->sin6_scope_id > 0);
+
+    const char *bad[] = {"", "localhost", "127.0.0.1:", "127.0.0.1:65536", "127.0.0.1:-1",
+                         "127.0.0.1:8x", "256.0.0.1", "[127.0.0.1]", "[::1", "[::1]x",
+                         "[::1]:", "::1:80x", "1.2.3", "fe80::1%", "fe80::1%nosuchif0",
+                         "[::1]:99999"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (httpx__sockaddr_parse(bad[i], &ss, &len) != HTTPX_E_INVAL)
+            fail_msg("accepted \"%s\"", bad[i]);
+    }
+    assert_int_equal(httpx__sockaddr_parse(NULL, &ss, &len), HTTPX_E_INVAL);
+    assert_int_equal(httpx__sockaddr_parse("::1", NULL, &len), HTTPX_E_INVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -877,6 +1345,13 @@ int main(void)
         cmocka_unit_test(test_happy_eyeballs_falls_through),
         cmocka_unit_test(test_happy_eyeballs_delay),
         cmocka_unit_test(test_connect_cancel_no_leak),
+        cmocka_unit_test(test_connect_uds_ok),
+        cmocka_unit_test(test_connect_uds_errors),
+        cmocka_unit_test(test_connect_uds_abstract),
+        cmocka_unit_test(test_connect_local_address),
+        cmocka_unit_test(test_connect_local_family),
+        cmocka_unit_test(test_connect_sockopts),
+        cmocka_unit_test(test_sockaddr_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

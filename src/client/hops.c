@@ -1,0 +1,300 @@
+/* client/hops.c — what happens between the hops of one request: cookies stored
+ * from every response and sent with every request, redirects followed by HTTPX's
+ * rules (with the security ones HTTPX lacks), and credentials, including the
+ * Digest challenge/response. The exchange asks at each head whether another hop
+ * follows, and for the next hop's request. */
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+#include "auth/auth.h"
+#include "client/exchange.h"
+#include "client/headers.h"
+#include "client/response.h"
+#include "cookies/jar.h"
+#include "core/err.h"
+#include "core/mem.h"
+#include "httpx/cookies.h"
+
+static int64_t now_unix(void) { return (int64_t)time(NULL); }
+
+static bool is_redirect_status(int status)
+{
+    return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+/* The method after a redirect (HTTPX's _redirect_method). */
+static const char *redirect_method(const char *method, int status)
+{
+    if (status == 303 && strcmp(method, "HEAD") != 0)
+        return "GET";
+    if (status == 302 && strcmp(method, "HEAD") != 0)
+        return "GET"; /* what browsers do, and HTTPX */
+    if (status == 301 && strcmp(method, "POST") == 0)
+        return "GET";
+    return method;
+}
+
+static const httpx__h1_field_t *find(const httpx__h1_field_t *f, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (httpx__slice_ieq_cstr(f[i].name, name))
+            return &f[i];
+    return NULL;
+}
+
+int httpx__hop_setup(httpx__exchange_t *x, const httpx_req_opts_t *opts, httpx_error_t *err)
+{
+    httpx__engine_t *e = x->eng;
+    x->follow = opts && opts->follow_redirects ? opts->follow_redirects > 0 : e->follow_redirects;
+    int rc = 0;
+    if (opts && opts->auth && opts->auth->kind != HTTPX_AUTH_DEFAULT)
+        rc = httpx__auth_copy(&x->auth, opts->auth, e->a);
+    else if (e->auth.kind != HTTPX_AUTH_DEFAULT)
+        rc = httpx__auth_copy(&x->auth, &(httpx_auth_t){e->auth.kind, e->auth.username, e->auth.password, e->auth.token},
+                              e->a);
+    else if (x->url->userinfo && *x->url->userinfo) {
+        /* user:pass@host in the URL: Basic, as HTTPX does (percent-decoding left to
+         * the URL's own encoding rules: the value is sent as written) */
+        const char *ui = x->url->userinfo, *colon = strchr(ui, ':');
+        x->auth.kind = HTTPX_AUTH_BASIC;
+        x->auth.username = colon ? httpx__strndup(e->a, ui, (size_t)(colon - ui)) : httpx__strdup(e->a, ui);
+        x->auth.password = httpx__strdup(e->a, colon ? colon + 1 : "");
+        if (!x->auth.username || !x->auth.password)
+            rc = HTTPX_E_NOMEM;
+    }
+    if (rc)
+        return httpx__err(err, rc, HTTPX_PHASE_SETUP, "out of memory");
+    if ((x->auth.kind == HTTPX_AUTH_BASIC || x->auth.kind == HTTPX_AUTH_DIGEST) &&
+        (!x->auth.username || !x->auth.password))
+        return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP, "basic and digest auth need a username and a password");
+    if (x->auth.kind == HTTPX_AUTH_BEARER && !x->auth.token)
+        return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP, "bearer auth needs a token");
+    return httpx__hop_headers(x, err);
+}
+
+int httpx__hop_headers(httpx__exchange_t *x, httpx_error_t *err)
+{
+    httpx__engine_t *e = x->eng;
+    httpx__buf_reset(&x->cookie_header);
+    httpx__buf_reset(&x->auth_header);
+    int rc = 0;
+    if (e->jar && !httpx_headers_get(x->req_headers, "Cookie"))
+        rc = httpx__cookie_jar_header(e->jar, x->url, now_unix(), &x->cookie_header);
+    if (rc)
+        return httpx__err(err, rc == HTTPX_E_NOMEM ? rc : HTTPX_E_INVAL, HTTPX_PHASE_SETUP, "cookies too large");
+    if (httpx_headers_get(x->req_headers, "Authorization"))
+        return 0; /* the caller's own wins */
+    switch (x->auth.kind) {
+    case HTTPX_AUTH_BASIC:
+        rc = httpx__auth_basic(x->auth.username, x->auth.password, &x->auth_header);
+        break;
+    case HTTPX_AUTH_BEARER:
+        rc = httpx__auth_bearer(x->auth.token, &x->auth_header);
+        break;
+    case HTTPX_AUTH_DIGEST:
+        if (x->digest)
+            rc = httpx__digest_authorize(x->digest, x->method, x->url->target, x->auth.username, x->auth.password,
+                                         &x->auth_header, err);
+        break;
+    default:
+        break;
+    }
+    if (rc)
+        return httpx__err(err, rc, HTTPX_PHASE_SETUP, "invalid credentials (CR, LF or ':' in a Basic username)");
+    return 0;
+}
+
+/* A head-only copy of an intermediate response, for history. */
+static int add_history(httpx__exchange_t *x, int status, int minor, const httpx__h1_field_t *f, size_t n)
+{
+    httpx_response_t *r = httpx__response_new(x->eng, false);
+    if (!r)
+        return HTTPX_E_NOMEM;
+    r->status = status;
+    r->minor_version = minor;
+    r->http2 = httpx__exchange_is_h2(x);
+    r->url = httpx__strdup(x->eng->a, x->url->str);
+    r->reason = httpx__strdup(x->eng->a, "");
+    int rc = r->url && r->reason ? 0 : HTTPX_E_NOMEM;
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = httpx__headers_add_unchecked(r->headers, f[i].name.ptr, f[i].name.len, f[i].value.ptr, f[i].value.len);
+    if (!rc)
+        rc = httpx__response_finish_buffer(r); /* an empty, read body */
+    httpx_response_t **h = rc ? NULL : httpx__realloc(x->eng->a, x->history, (x->nhistory + 1) * sizeof *h);
+    if (!h) {
+        httpx_response_free(r);
+        return HTTPX_E_NOMEM;
+    }
+    h[x->nhistory++] = r;
+    x->history = h;
+    return 0;
+}
+
+int httpx__hop_on_head(httpx__exchange_t *x, int status, int minor, const httpx__h1_field_t *f, size_t n)
+{
+    httpx__engine_t *e = x->eng;
+    /* Every response feeds the jar, redirect hops included. */
+    for (size_t i = 0; e->jar && i < n; i++)
+        if (httpx__slice_ieq_cstr(f[i].name, "Set-Cookie") &&
+            httpx__cookie_jar_store(e->jar, x->url, f[i].value.ptr, f[i].value.len, now_unix()) == HTTPX_E_NOMEM)
+            return httpx__err(&x->err, HTTPX_E_NOMEM, HTTPX_PHASE_READ_HEAD, "out of memory");
+    httpx__free(e->a, x->next_url);
+    x->next_url = NULL;
+    x->hop = HTTPX__HOP_NONE;
+    const httpx__h1_field_t *loc = is_redirect_status(status) ? find(f, n, "Location") : NULL;
+    if (loc) {
+        httpx_url_t *next = NULL;
+        char *ref = httpx__strndup(e->a, loc->value.ptr, loc->value.len);
+        httpx_error_t ue = {0};
+        int rc = ref ? httpx_url_resolve(x->url, ref, &next, &ue) : HTTPX_E_NOMEM;
+        httpx__free(e->a, ref);
+        if (rc)
+            return httpx__err(&x->err, rc == HTTPX_E_NOMEM ? rc : HTTPX_E_REMOTE_PROTOCOL, HTTPX_PHASE_READ_HEAD,
+                              "%s %s: invalid redirect location: %s", x->method, x->url->str, ue.message);
+        /* The fragment carries over when the location has none (RFC 9110 10.2.2). */
+        x->next_url = httpx__strdup(e->a, next->str);
+        x->next_status = status;
+        httpx_url_free(next);
+        if (!x->next_url)
+            return HTTPX_E_NOMEM;
+        if (!x->follow)
+            return 0;
+        if (x->redirects >= e->max_redirects)
+            return httpx__err(&x->err, HTTPX_E_TOO_MANY_REDIRECTS, HTTPX_PHASE_READ_HEAD,
+                              "%s %s: more than %d redirects", x->method, x->url->str, e->max_redirects);
+        x->hop = HTTPX__HOP_REDIRECT;
+    } else if (status == 401 && x->auth.kind == HTTPX_AUTH_DIGEST && !x->digest_tried) {
+        httpx__digest_free(x->digest);
+        x->digest = NULL;
+        httpx_error_t de = {0};
+        for (size_t i = 0; i < n && !x->digest; i++)
+            if (httpx__slice_ieq_cstr(f[i].name, "WWW-Authenticate"))
+                httpx__digest_new(f[i].value.ptr, f[i].value.len, e->a, &x->digest, &de);
+        if (!x->digest)
+            return 0; /* no usable challenge: the 401 is the answer */
+        x->digest_tried = true;
+        x->hop = HTTPX__HOP_AUTH;
+    } else {
+        return 0;
+    }
+    int rc = add_history(x, status, minor, f, n);
+    if (rc)
+        return httpx__err(&x->err, rc, HTTPX_PHASE_READ_HEAD, "out of memory");
+    return 1;
+}
+
+static bool same_origin(const httpx_url_t *a, const httpx_url_t *b)
+{
+    return strcmp(a->origin, b->origin) == 0;
+}
+
+/* HTTPX keeps credentials on the same host moving from http:80 to https:443. */
+static bool is_https_upgrade(const httpx_url_t *from, const httpx_url_t *to)
+{
+    return strcmp(from->scheme, "http") == 0 && strcmp(to->scheme, "https") == 0 && strcmp(from->host, to->host) == 0 &&
+           from->port == 80 && to->port == 443;
+}
+
+int httpx__hop_advance(httpx__exchange_t *x, httpx_error_t *err)
+{
+    httpx__engine_t *e = x->eng;
+    /* The bytes body kept after the head, to replay. */
+    const char *body = httpx__buf_ptr(&x->out) + x->head_len;
+    size_t body_len = httpx__buf_size(&x->out) - x->head_len;
+    if (x->hop == HTTPX__HOP_REDIRECT) {
+        httpx_url_t *to = NULL;
+        int rc = httpx_url_parse(x->next_url, e->a, &to, err);
+        if (rc)
+            return rc;
+        if (strcmp(to->scheme, "http") != 0 && strcmp(to->scheme, "https") != 0) {
+            httpx_url_free(to);
+            return httpx__err(err, HTTPX_E_UNSUPPORTED_PROTOCOL, HTTPX_PHASE_READ_HEAD,
+                              "redirect to \"%s\" refused: only http and https are followed", x->next_url);
+        }
+        if (strcmp(x->url->scheme, "https") == 0 && strcmp(to->scheme, "http") == 0 && !e->allow_downgrade) {
+            httpx_url_free(to);
+            return httpx__err(err, HTTPX_E_UNSUPPORTED_PROTOCOL, HTTPX_PHASE_READ_HEAD,
+                              "redirect from https to \"%s\" refused (allow_downgrade is off)", x->next_url);
+        }
+        if (strcmp(to->scheme, "https") == 0 && (rc = httpx__engine_tls(e, err))) {
+            httpx_url_free(to);
+            return rc;
+        }
+        if (!same_origin(x->url, to)) {
+            /* Credentials never follow to another origin (but see is_https_upgrade). */
+            static const char *const strip[] = {"Cookie", "Proxy-Authorization", "Host", NULL};
+            for (size_t i = 0; strip[i]; i++)
+                httpx_headers_remove(x->req_headers, strip[i]);
+            if (!is_https_upgrade(x->url, to)) {
+                httpx_headers_remove(x->req_headers, "Authorization");
+                httpx__auth_release(&x->auth, e->a);
+                httpx__digest_free(x->digest);
+                x->digest = NULL;
+            }
+            for (size_t i = 0; e->sensitive && e->sensitive[i]; i++)
+                httpx_headers_remove(x->req_headers, e->sensitive[i]);
+        }
+        const char *method = redirect_method(x->method, x->next_status);
+        if (method != x->method) {
+            char *m = httpx__strdup(e->a, method);
+            if (!m) {
+                httpx_url_free(to);
+                return HTTPX_E_NOMEM;
+            }
+            httpx__free(e->a, x->method);
+            x->method = m;
+            x->idempotent = true;
+            /* the body goes: no framing, no file, nothing to replay */
+            if (x->body.fd >= 0)
+                close(x->body.fd);
+            x->body = (httpx__xbody_t){.kind = HTTPX_BODY_NONE, .fd = -1, .ended = true, .replayable = true};
+            x->framing_line[0] = '\0';
+            x->expect_continue = false;
+            body_len = 0;
+        } else if ((rc = httpx__request_rewind(x))) {
+            httpx_url_free(to);
+            return httpx__err(err, rc, HTTPX_PHASE_READ_HEAD,
+                              "cannot follow the %d redirect to \"%s\": the request body was a one-shot producer",
+                              x->next_status, x->next_url);
+        }
+        httpx_url_free(x->url);
+        x->url = to;
+        x->redirects++;
+    } else { /* HTTPX__HOP_AUTH: the same request again, with credentials */
+        int rc = httpx__request_rewind(x);
+        if (rc)
+            return httpx__err(err, rc, HTTPX_PHASE_READ_HEAD,
+                              "cannot answer the authentication challenge: the request body was a one-shot producer");
+    }
+    httpx__free(e->a, x->next_url);
+    x->next_url = NULL;
+    x->hop = HTTPX__HOP_NONE;
+    int rc = httpx__hop_headers(x, err);
+    if (rc)
+        return rc;
+    /* Copy the body out first: the head is rewritten into a new buffer. */
+    char *copy = NULL;
+    if (body_len && !(copy = httpx__malloc(e->a, body_len)))
+        return HTTPX_E_NOMEM;
+    if (body_len)
+        memcpy(copy, body, body_len);
+    rc = httpx__request_write_head(x, copy, body_len);
+    httpx__free(e->a, copy);
+    return rc ? httpx__err(err, rc, HTTPX_PHASE_SETUP, "out of memory") : 0;
+}
+
+void httpx__hop_release(httpx__exchange_t *x)
+{
+    const httpx_allocator_t *a = x->eng->a;
+    httpx__auth_release(&x->auth, a);
+    httpx__digest_free(x->digest);
+    x->digest = NULL;
+    httpx__free(a, x->next_url);
+    x->next_url = NULL;
+    for (size_t i = 0; i < x->nhistory; i++)
+        httpx_response_free(x->history[i]);
+    httpx__free(a, x->history);
+    x->history = NULL;
+    x->nhistory = 0;
+}
