@@ -1,5 +1,5 @@
 /* floor_download.c — the floor for the download scenario: one GET and the body read
- * with a bare read() loop (http://) or SSL_read() loop (https://), 64 KiB at a time,
+ * with a bare read() loop (http://) or SSL_read() loop (https://), 256 KiB at a time,
  * no HTTP library. Anything a client does costs at least this.
  *
  *   floor_download URL [CA_FILE]
@@ -109,7 +109,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "floor_download: write failed\n");
         return 1;
     }
-    static char buf[64 * 1024];
+    static char buf[256 * 1024];
     size_t have = 0;
     char *end = NULL;
     while (!end) { /* the head */

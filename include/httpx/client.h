@@ -50,6 +50,36 @@ typedef struct httpx_limits {
 #define HTTPX_DEFAULT_MAX_ENCODINGS 3u
 #define HTTPX_DEFAULT_TIMEOUT 5.0
 
+/* What a hook sees of one hop: the request as it goes out, or the response head as
+ * it comes in. Valid during the call only. */
+typedef struct httpx_hook_info {
+    const char *method;
+    const char *url;
+    int status;                      /* 0 in a request hook */
+    const httpx_headers_t *headers;  /* response hooks: the response's headers */
+    const char *request_head;        /* request hooks: the head as written (HTTP/1.1 form) */
+    size_t request_head_len;
+} httpx_hook_info_t;
+/* Event hooks (HTTPX's event_hooks): called for every hop, redirects and auth steps
+ * included, on the loop's thread. Must not block; may not free the client. */
+typedef void (*httpx_hook_cb)(const httpx_hook_info_t *info, void *user);
+
+/* Retry policy. A response whose status is listed, or a failure to connect, is
+ * tried again after a delay: Retry-After when the server sends one (capped by
+ * backoff_max), else backoff * 2^attempt with full jitter. Non-idempotent methods
+ * are retried only with all_methods. A budget keeps retries to about `budget`
+ * (default 20%) of the client's requests, plus 3, so retries cannot multiply load.
+ * The automatic retry of a request on a stale kept-alive connection is separate
+ * and always on (idempotent requests, before any response byte). */
+typedef struct httpx_retry {
+    int max;                         /* attempts after the first; 0: no policy retries */
+    const int *statuses;             /* 0-terminated; NULL: 429, 502, 503, 504 */
+    bool all_methods;
+    double backoff;                  /* seconds; 0: 0.5 */
+    double backoff_max;              /* seconds; 0: 30 */
+    double budget;                   /* 0: 0.2 */
+} httpx_retry_t;
+
 typedef struct httpx_client_opts {
     size_t struct_size;                 /* set by HTTPX_CLIENT */
     double timeout;                     /* connect/read/write/pool; default 5 s */
@@ -100,6 +130,10 @@ typedef struct httpx_client_opts {
     /* Default credentials for every request (a request's .auth overrides). Without
      * any, credentials in the URL (user:pass@) are sent as Basic. */
     httpx_auth_t auth;
+
+    httpx_hook_cb on_request, on_response;
+    void *hook_user;
+    httpx_retry_t retry;
 } httpx_client_opts_t;
 
 #define HTTPX_TLS_1_2 0x0303

@@ -133,9 +133,31 @@ int httpx__engine_init(httpx__engine_t *e, httpx_loop_t *loop, const httpx_clien
             e->jar = opts->cookies;
         if (httpx__auth_copy(&e->auth, &opts->auth, e->a))
             goto fail_nomem;
-    } else {
-        e->max_redirects = 20;
     }
+    bool has_hook_fields = !opts->struct_size || opts->struct_size >= offsetof(httpx_client_opts_t, retry) + sizeof(httpx_retry_t);
+    static const int default_statuses[] = {429, 502, 503, 504, 0};
+    const int *st = default_statuses;
+    if (has_hook_fields) {
+        e->on_request = opts->on_request;
+        e->on_response = opts->on_response;
+        e->hook_user = opts->hook_user;
+        e->retry = opts->retry;
+        if (opts->retry.statuses)
+            st = opts->retry.statuses;
+    }
+    size_t k = 0;
+    for (; st[k] && k + 1 < sizeof e->retry_statuses / sizeof e->retry_statuses[0]; k++)
+        e->retry_statuses[k] = st[k];
+    e->retry_statuses[k] = 0;
+    if (e->retry.backoff <= 0)
+        e->retry.backoff = 0.5;
+    if (e->retry.backoff_max <= 0)
+        e->retry.backoff_max = 30;
+    if (e->retry.budget <= 0)
+        e->retry.budget = 0.2;
+    e->retry.statuses = e->retry_statuses;
+    if (!has_hop_fields)
+        e->max_redirects = 20;
     if (!e->jar && !(has_hop_fields && opts->no_cookies)) {
         if (httpx_cookie_jar_new(e->a, &e->jar))
             goto fail_nomem;

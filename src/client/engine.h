@@ -63,6 +63,11 @@ typedef struct httpx__engine {
     struct httpx_cookie_jar *jar;   /* NULL with no_cookies */
     bool jar_owned;
     httpx__auth_t auth;             /* default credentials (strings owned) */
+    httpx_hook_cb on_request, on_response;
+    void *hook_user;
+    httpx_retry_t retry;            /* statuses copied into retry_statuses */
+    int retry_statuses[16];
+    uint64_t requests, retries;     /* for the retry budget */
 
     httpx__link_t exchanges;        /* in flight, to fail them on close */
     httpx__link_t streams;          /* open streaming responses, closed with the client */

@@ -158,7 +158,9 @@ static void on_timer(httpx_timer_t *t, void *user)
              "%s %s: total deadline of %llu ms exceeded", x->method, x->url->str,
              (unsigned long long)x->to.total);
     } else if (x->phase_deadline && now >= x->phase_deadline) {
-        if (x->state == X_CONTINUE) {
+        if (x->state == X_BACKOFF) {
+            x_acquire(x, false); /* the retry's wait is over */
+        } else if (x->state == X_CONTINUE) {
             /* No 100 in time: send the body anyway (RFC 9110 §10.1.1). */
             x->continue_done = true;
             x->state = X_SEND;
@@ -584,7 +586,15 @@ static void on_connected(httpx__conn_t *c, int status, const httpx_error_t *err,
         x->conn = NULL; /* already closed by the pool */
         x->err = *err;
         x->err.code = status;
-        fail_err(x);
+        /* Connect failures (not certificate ones) are retried by the policy. */
+        if (x->eng->retry.max && httpx_error_is(status, HTTPX_E_CONNECT) && !httpx_error_is(status, HTTPX_E_TLS) &&
+            !x->in_start && httpx__hop_retry_allowed(x, -1)) {
+            x->state = X_BACKOFF;
+            phase(x, x->retry_delay_ms ? x->retry_delay_ms : 1, 0);
+            x->retry_delay_ms = 0;
+        } else {
+            fail_err(x);
+        }
     } else {
         x->conn = c;
         x->times.connect = c->info.connected_ns;
@@ -631,6 +641,7 @@ static void on_waiter_ready(httpx__waiter_t *w, httpx__conn_t *c)
 
 static void x_acquire(httpx__exchange_t *x, bool fresh)
 {
+    httpx__hop_request_hook(x);
     x->state = X_POOL;
     x->waiter.ready = on_waiter_ready;
     phase(x, x->to.pool, HTTPX_E_POOL_TIMEOUT);
@@ -670,6 +681,12 @@ static void x_rehop(httpx__exchange_t *x)
         x->err.code = rc;
         x->state = X_HEAD;
         fail_err(x);
+        return;
+    }
+    if (x->retry_delay_ms) {
+        x->state = X_BACKOFF;
+        phase(x, x->retry_delay_ms, 0);
+        x->retry_delay_ms = 0;
         return;
     }
     x_acquire(x, false);
@@ -713,6 +730,7 @@ void httpx__exchange_start(httpx__exchange_t *x)
 {
     httpx__engine_t *e = x->eng;
     x->times.start = httpx__clock_ns();
+    e->requests++;
     x->link.next = e->exchanges.next;
     x->link.prev = &e->exchanges;
     e->exchanges.next->prev = &x->link;

@@ -16,6 +16,7 @@ typedef enum httpx__xstate {
     X_CONTINUE,    /* head sent with Expect: 100-continue, waiting for 100 */
     X_HEAD,        /* waiting for / parsing the response head */
     X_BODY,        /* framing the body */
+    X_BACKOFF,     /* waiting to try again (retry policy) */
     X_DONE
 } httpx__xstate_t;
 
@@ -99,6 +100,8 @@ struct httpx__exchange {
     httpx__auth_t auth;            /* credentials for this request (owned copies) */
     struct httpx__digest *digest;  /* the server's Digest challenge, once answered */
     bool digest_tried;
+    int attempts;                  /* policy retries so far */
+    uint64_t retry_delay_ms;       /* before the next attempt */
     httpx_response_t **history;    /* intermediate responses, heads only */
     size_t nhistory;
 
@@ -124,7 +127,13 @@ int httpx__request_next_piece(httpx__exchange_t *x);
 int httpx__request_rewind(httpx__exchange_t *x);
 void httpx__request_release(httpx__exchange_t *x);
 
-enum { HTTPX__HOP_NONE = 0, HTTPX__HOP_REDIRECT, HTTPX__HOP_AUTH };
+enum { HTTPX__HOP_NONE = 0, HTTPX__HOP_REDIRECT, HTTPX__HOP_AUTH, HTTPX__HOP_RETRY };
+
+/* The retry policy allows one more attempt of x now (method, count, budget); if so
+ * it is counted and the delay set (Retry-After seconds if >= 0). */
+bool httpx__hop_retry_allowed(httpx__exchange_t *x, double retry_after);
+/* Call the request hook for the hop about to be sent. */
+void httpx__hop_request_hook(httpx__exchange_t *x);
 
 /* client/hops.c. setup: at build, the follow flag and credentials (from the request,
  * else the client, else the URL's userinfo), then hop_headers. hop_headers: this

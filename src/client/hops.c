@@ -12,6 +12,7 @@
 #include "client/headers.h"
 #include "client/response.h"
 #include "cookies/jar.h"
+#include "core/clock.h"
 #include "core/err.h"
 #include "core/mem.h"
 #include "httpx/cookies.h"
@@ -131,9 +132,83 @@ static int add_history(httpx__exchange_t *x, int status, int minor, const httpx_
     return 0;
 }
 
+static bool retry_status(const httpx__engine_t *e, int status)
+{
+    for (const int *s = e->retry_statuses; *s; s++)
+        if (*s == status)
+            return true;
+    return false;
+}
+
+bool httpx__hop_retry_allowed(httpx__exchange_t *x, double retry_after)
+{
+    httpx__engine_t *e = x->eng;
+    if (x->attempts >= e->retry.max || (!x->idempotent && !e->retry.all_methods))
+        return false;
+    if ((double)e->retries >= e->retry.budget * (double)e->requests + 3)
+        return false; /* the budget: retries cannot multiply the load */
+    double delay;
+    if (retry_after >= 0) {
+        delay = retry_after < e->retry.backoff_max ? retry_after : e->retry.backoff_max;
+    } else {
+        /* exponential with full jitter: uniform in [0, min(max, base * 2^attempt)] */
+        double cap = e->retry.backoff;
+        for (int i = 0; i < x->attempts && cap < e->retry.backoff_max; i++)
+            cap *= 2;
+        if (cap > e->retry.backoff_max)
+            cap = e->retry.backoff_max;
+        uint64_t r = httpx__clock_ns() * 6364136223846793005ull + (uint64_t)(uintptr_t)x;
+        delay = cap * (double)((r >> 11) & 0xFFFFF) / (double)0xFFFFF;
+    }
+    x->attempts++;
+    e->retries++;
+    x->retry_delay_ms = (uint64_t)(delay * 1000.0);
+    return true;
+}
+
+/* Retry-After: delta-seconds (HTTP-dates are treated as absent). */
+static double retry_after_of(const httpx__h1_field_t *f, size_t n)
+{
+    const httpx__h1_field_t *ra = find(f, n, "Retry-After");
+    if (!ra || !ra->value.len || ra->value.len > 9)
+        return -1;
+    double v = 0;
+    for (size_t i = 0; i < ra->value.len; i++) {
+        char c = ra->value.ptr[i];
+        if (c < '0' || c > '9')
+            return -1;
+        v = v * 10 + (c - '0');
+    }
+    return v;
+}
+
+static void response_hook(httpx__exchange_t *x, int status, const httpx__h1_field_t *f, size_t n)
+{
+    httpx__engine_t *e = x->eng;
+    if (!e->on_response)
+        return;
+    httpx_headers_t *h = httpx_headers_new(e->a);
+    for (size_t i = 0; h && i < n; i++)
+        httpx__headers_add_unchecked(h, f[i].name.ptr, f[i].name.len, f[i].value.ptr, f[i].value.len);
+    httpx_hook_info_t info = {.method = x->method, .url = x->url->str, .status = status, .headers = h};
+    e->on_response(&info, e->hook_user);
+    httpx_headers_free(h);
+}
+
+void httpx__hop_request_hook(httpx__exchange_t *x)
+{
+    httpx__engine_t *e = x->eng;
+    if (!e->on_request)
+        return;
+    httpx_hook_info_t info = {.method = x->method, .url = x->url->str,
+                              .request_head = httpx__buf_ptr(&x->out), .request_head_len = x->head_len};
+    e->on_request(&info, e->hook_user);
+}
+
 int httpx__hop_on_head(httpx__exchange_t *x, int status, int minor, const httpx__h1_field_t *f, size_t n)
 {
     httpx__engine_t *e = x->eng;
+    response_hook(x, status, f, n);
     /* Every response feeds the jar, redirect hops included. */
     for (size_t i = 0; e->jar && i < n; i++)
         if (httpx__slice_ieq_cstr(f[i].name, "Set-Cookie") &&
@@ -175,6 +250,8 @@ int httpx__hop_on_head(httpx__exchange_t *x, int status, int minor, const httpx_
             return 0; /* no usable challenge: the 401 is the answer */
         x->digest_tried = true;
         x->hop = HTTPX__HOP_AUTH;
+    } else if (e->retry.max && retry_status(e, status) && httpx__hop_retry_allowed(x, retry_after_of(f, n))) {
+        x->hop = HTTPX__HOP_RETRY;
     } else {
         return 0;
     }
@@ -261,7 +338,7 @@ int httpx__hop_advance(httpx__exchange_t *x, httpx_error_t *err)
         httpx_url_free(x->url);
         x->url = to;
         x->redirects++;
-    } else { /* HTTPX__HOP_AUTH: the same request again, with credentials */
+    } else { /* AUTH (with credentials now) or RETRY: the same request again */
         int rc = httpx__request_rewind(x);
         if (rc)
             return httpx__err(err, rc, HTTPX_PHASE_READ_HEAD,

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 #include <httpx.h>
 #include "integration/peers.h"
@@ -199,6 +200,101 @@ static void digest_challenge(void **state)
     }
 }
 
+typedef struct hook_log {
+    int requests, responses;
+    int last_status;
+    char first_head[512];
+} hook_log_t;
+
+static void on_req(const httpx_hook_info_t *info, void *user)
+{
+    hook_log_t *l = user;
+    if (!l->requests++)
+        snprintf(l->first_head, sizeof l->first_head, "%.*s", (int)info->request_head_len, info->request_head);
+}
+
+static void on_resp(const httpx_hook_info_t *info, void *user)
+{
+    hook_log_t *l = user;
+    l->responses++;
+    l->last_status = info->status;
+    assert_non_null(info->headers);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void hooks_on_every_hop(void **state)
+{
+    (void)state;
+    hook_log_t log = {0};
+    httpx_client_t *c;
+    assert_int_equal(httpx_client_new(HTTPX_CLIENT(.follow_redirects = true, .on_request = on_req, .on_response = on_resp,
+                                                   .hook_user = &log),
+                                      &c),
+                     0);
+    httpx_response_t *r;
+    assert_int_equal(httpx_client_get(c, U(P.httpbin, "/redirect/2"), NULL, &r), 0);
+    httpx_response_free(r);
+    assert_int_equal(log.requests, 3);
+    assert_int_equal(log.responses, 3);
+    assert_int_equal(log.last_status, 200);
+    assert_non_null(strstr(log.first_head, "GET /redirect/2 HTTP/1.1\r\n"));
+    httpx_client_free(c);
+}
+
+static void retry_policy(void **state)
+{
+    (void)state;
+    hook_log_t log = {0};
+    httpx_client_t *c;
+    assert_int_equal(httpx_client_new(HTTPX_CLIENT(.retry = {.max = 2, .backoff = 0.05}, .on_request = on_req,
+                                                   .hook_user = &log),
+                                      &c),
+                     0);
+    httpx_response_t *r;
+    double t0 = now_s();
+    assert_int_equal(httpx_client_get(c, U(P.httpbin, "/status/503"), NULL, &r), 0);
+    double took = now_s() - t0;
+    assert_int_equal(httpx_response_status(r), 503);
+    assert_int_equal(log.requests, 3); /* the first and two retries */
+    assert_int_equal(httpx_response_history_count(r), 2);
+    assert_true(took < 1.0); /* jittered backoff within 0.05 s then 0.1 s */
+    httpx_response_free(r);
+    /* POST is not retried unless all_methods */
+    log.requests = 0;
+    assert_int_equal(httpx_client_post(c, U(P.httpbin, "/status/503"), NULL, &r), 0);
+    assert_int_equal(log.requests, 1);
+    httpx_response_free(r);
+    /* a 200 is not retried */
+    log.requests = 0;
+    assert_int_equal(httpx_client_get(c, U(P.httpbin, "/status/200"), NULL, &r), 0);
+    assert_int_equal(log.requests, 1);
+    httpx_response_free(r);
+    /* connect failures are retried too, then reported */
+    log.requests = 0;
+    assert_int_equal(httpx_client_get(c, "http://127.0.0.1:1/", NULL, &r), HTTPX_E_REFUSED);
+    assert_int_equal(log.requests, 3);
+    httpx_client_free(c);
+    /* the budget: many failing requests cannot all be retried */
+    log.requests = 0;
+    assert_int_equal(httpx_client_new(HTTPX_CLIENT(.retry = {.max = 5, .backoff = 0.001, .budget = 0.1},
+                                                   .on_request = on_req, .hook_user = &log),
+                                      &c),
+                     0);
+    for (int i = 0; i < 20; i++) {
+        assert_int_equal(httpx_client_get(c, U(P.httpbin, "/status/503"), NULL, &r), 0);
+        httpx_response_free(r);
+    }
+    print_message("  20 failing requests with max 5 retries each, budget 10%%: %d attempts\n", log.requests);
+    assert_true(log.requests <= 20 + 3 + 3); /* ~10% of requests + 3, never 20 x 6 */
+    httpx_client_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -208,6 +304,8 @@ int main(void)
         cmocka_unit_test(cookies_across_redirects),
         cmocka_unit_test(basic_bearer_and_url_credentials),
         cmocka_unit_test(digest_challenge),
+        cmocka_unit_test(hooks_on_every_hop),
+        cmocka_unit_test(retry_policy),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -5,15 +5,28 @@
 #        starts, on free loopback ports:
 #          nginx    static files from DIR/www (127.0.0.1 and, when available, [::1])
 #          httpbin  under gunicorn, 127.0.0.1
-#          raw      tests/peers/rawserver.py, the scripted fault server, 127.0.0.1
+#          raw      tests/peers/rawserver.py, the scripted fault server, 127.0.0.1,
+#                   also on a unix socket (UDS_PATH)
+#          raw2     a second rawserver.py on another port (cross-origin tests)
+#          proxy    tests/peers/proxyserver.py: HTTP proxy + CONNECT (with and without
+#                   Basic auth puser/ppass), SOCKS5 (no auth, and suser/spass)
 #        waits until each answers, and writes DIR/peers.env (KEY=VALUE lines):
 #          NGINX_PORT HTTPBIN_PORT RAW_PORT NGINX_URL HTTPBIN_URL RAW_URL WWW_DIR
 #          NGINX_URL6 (empty when ::1 is unusable) NGINX_PID HTTPBIN_PID RAW_PID
+#          RAW2_PORT RAW2_URL RAW2_PID UDS_PATH
+#          PROXY_HTTP_PORT PROXY_HTTP_URL PROXY_HTTP_AUTH_PORT PROXY_HTTP_AUTH_URL
+#          PROXY_HTTP_USER PROXY_HTTP_PASS PROXY_SOCKS_PORT PROXY_SOCKS_URL
+#          PROXY_SOCKS_AUTH_PORT PROXY_SOCKS_AUTH_URL PROXY_SOCKS_USER PROXY_SOCKS_PASS
+#          PROXY_STATS_URL PROXY_PID
+#        (the *_AUTH_URLs carry no credentials; the user/password keys hold them).
+#        UDS_PATH is DIR/run/raw.sock, or a socket in a private /tmp directory when
+#        that path would not fit in sun_path; DIR/uds.path remembers it for stop.
 #        Each server runs under `timeout` (HTTPX_PEERS_LIFETIME seconds, 1800 by
 #        default); DIR/<name>.pid holds the PID of that wrapper, which is also the
 #        process group of the server.  Logs: DIR/<name>.log, DIR/nginx/error.log.
 # stop   TERM to every server (wrapper and its descendants) named by DIR/*.pid,
-#        KILL after 5 s; removes the pid files and peers.env.  Idempotent.  A pid
+#        KILL after 5 s; removes the pid files, peers.env and the unix socket.
+#        Idempotent.  A pid
 #        is only signalled if its command line mentions DIR (stale pid files).
 # status prints peers.env and whether each PID is alive.
 #
@@ -24,7 +37,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PY=/usr/bin/python3
 LIFETIME=${HTTPX_PEERS_LIFETIME:-1800}
-NAMES=(nginx httpbin raw)
+NAMES=(nginx httpbin raw raw2 proxy)
 
 usage() { echo "usage: $0 start|stop|status DIR" >&2; exit 2; }
 [ $# -eq 2 ] || usage
@@ -75,6 +88,19 @@ server_tree() {
   fi
 }
 
+# The unix socket of the raw server (it removes it itself on TERM; not on KILL).
+remove_uds() {
+  local p
+  [ -f "$dir/uds.path" ] || return 0
+  p=$(head -n1 "$dir/uds.path")
+  case "$p" in
+    "$dir"/*|/tmp/httpx-peers-uds.*/raw.sock)
+      [ -S "$p" ] && rm -f "$p"
+      case "$p" in /tmp/httpx-peers-uds.*) rmdir "$(dirname "$p")" 2>/dev/null || true ;; esac ;;
+  esac
+  rm -f "$dir/uds.path"
+}
+
 stop_all() {
   local f pid p all=() alive alive2 i tree
   shopt -s nullglob
@@ -92,6 +118,7 @@ stop_all() {
   done
   shopt -u nullglob
   rm -f "$dir/peers.env"
+  remove_uds
   [ ${#all[@]} -eq 0 ] && return 0
   for i in $(seq 50); do
     alive=()
@@ -169,7 +196,7 @@ def v6_ok(port):
         s.close()
 for attempt in range(50):
     socks = []
-    for _ in range(8):
+    for _ in range(13):
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s.bind(("127.0.0.1", 0))
         socks.append(s)
@@ -179,11 +206,19 @@ for attempt in range(50):
         s.close()
     if v6 is not None:
         break
-print(ports[0], ports[1], ports[2], v6, ports[3], ports[4], ports[5], ports[6], ports[7])
+print(ports[0], ports[1], ports[2], v6, *ports[3:])
 EOF
   ) || fail "cannot pick free ports"
   local nginx_port httpbin_port raw_port v6 tls_port badtls_port mtls_port goaway_port h2c_port
-  read -r nginx_port httpbin_port raw_port v6 tls_port badtls_port mtls_port goaway_port h2c_port <<<"$ports"
+  local raw2_port phttp_port phttp_auth_port psocks_port psocks_auth_port uds
+  read -r nginx_port httpbin_port raw_port v6 tls_port badtls_port mtls_port goaway_port h2c_port \
+    raw2_port phttp_port phttp_auth_port psocks_port psocks_auth_port <<<"$ports"
+  # sun_path holds 107 bytes: a deep build directory gets a private /tmp directory.
+  uds=$dir/run/raw.sock
+  if [ ${#uds} -gt 100 ]; then
+    uds=$(mktemp -d /tmp/httpx-peers-uds.XXXXXX)/raw.sock || fail "cannot make a unix socket directory"
+  fi
+  echo "$uds" >"$dir/uds.path"
   "$HERE/certs.sh" "$dir/certs" || fail "cannot make test certificates"
 
   # nginx: render the template.
@@ -212,18 +247,57 @@ EOF
 
   # Scripted fault server.
   launch raw "$PY" "$HERE/rawserver.py" --port "$raw_port" --port-file "$dir/run/raw.port" \
+    --uds "$uds" --lifetime "$LIFETIME"
+  launch raw2 "$PY" "$HERE/rawserver.py" --port "$raw2_port" --port-file "$dir/run/raw2.port" \
     --lifetime "$LIFETIME"
+
+  # Proxies (HTTP, CONNECT, SOCKS5).
+  launch proxy "$PY" "$HERE/proxyserver.py" --http-port "$phttp_port" \
+    --http-auth-port "$phttp_auth_port" --socks-port "$psocks_port" \
+    --socks-auth-port "$psocks_auth_port" --port-file "$dir/run/proxy.port" --lifetime "$LIFETIME"
 
   # Wait (at most 60 s) until each one answers; give up early if one died.
   "$PY" - "$nginx_port" "$httpbin_port" "$raw_port" "$v6" \
-      "$(cat "$dir/nginx.pid")" "$(cat "$dir/httpbin.pid")" "$(cat "$dir/raw.pid")" <<'EOF' \
+      "$(cat "$dir/nginx.pid")" "$(cat "$dir/httpbin.pid")" "$(cat "$dir/raw.pid")" \
+      "$(cat "$dir/raw2.pid")" "$(cat "$dir/proxy.pid")" \
+      "$raw2_port" "$phttp_port" "$phttp_auth_port" "$psocks_port" "$psocks_auth_port" "$uds" <<'EOF' \
     || fail "peers did not come up"
-import os, sys, time, urllib.request
+import os, socket, sys, time, urllib.request
 np, hp, rp, v6 = sys.argv[1:5]
-pids = dict(zip(("nginx", "httpbin", "raw"), map(int, sys.argv[5:8])))
+pids = dict(zip(("nginx", "httpbin", "raw", "raw2", "proxy"), map(int, sys.argv[5:10])))
+r2p, pp, pap, sp, sap, uds = sys.argv[10:16]
 checks = [("nginx", "http://127.0.0.1:%s/small.txt" % np, b"hello from nginx"),
           ("httpbin", "http://127.0.0.1:%s/get" % hp, b'"url"'),
-          ("raw", "http://127.0.0.1:%s/ok" % rp, b"hello")]
+          ("raw", "http://127.0.0.1:%s/ok" % rp, b"hello"),
+          ("raw2", "http://127.0.0.1:%s/ok" % r2p, b"hello"),
+          ("proxy", "http://127.0.0.1:%s/__stats" % pp, b'"socks_auth"'),
+          ("proxy", "http://127.0.0.1:%s/__stats" % pap, b'"socks_auth"'),
+          ("proxy", "socks:%s" % sp, b""),
+          ("proxy", "socks:%s" % sap, b""),
+          ("raw", "unix:" + uds, b"hello")]
+
+def probe(url, want):
+    """Plain sockets for the unix socket and the SOCKS ports (urllib has neither)."""
+    kind, arg = url.split(":", 1)
+    if kind == "unix":
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(2)
+        try:
+            s.connect(arg)
+            s.sendall(b"GET /ok HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            data = b""
+            while True:
+                d = s.recv(4096)
+                if not d:
+                    break
+                data += d
+            return data.startswith(b"HTTP/1.1 200") and want in data
+        finally:
+            s.close()
+    with socket.create_connection(("127.0.0.1", int(arg)), timeout=2) as s:
+        s.sendall(b"\x05\x02\x00\x02")              # offers no-auth and user/pass
+        return len(s.recv(2)) == 2                       # either answer means it is up
+
 if v6 == "1":
     checks.append(("nginx", "http://[::1]:%s/small.txt" % np, b"hello from nginx"))
 opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))   # never a proxy
@@ -241,6 +315,10 @@ while pending:
             sys.exit(1)
     for c in list(pending):
         try:
+            if not c[1].startswith("http"):
+                if probe(c[1], c[2]):
+                    pending.remove(c)
+                continue
             with opener.open(c[1], timeout=2) as r:
                 if r.status == 200 and c[2] in r.read():
                     pending.remove(c)
@@ -276,9 +354,27 @@ CA_FILE=$dir/certs/ca.pem
 NGINX_PID=$(cat "$dir/nginx.pid")
 HTTPBIN_PID=$(cat "$dir/httpbin.pid")
 RAW_PID=$(cat "$dir/raw.pid")
+RAW2_PORT=$raw2_port
+RAW2_URL=http://127.0.0.1:$raw2_port
+RAW2_PID=$(cat "$dir/raw2.pid")
+UDS_PATH=$uds
+PROXY_HTTP_PORT=$phttp_port
+PROXY_HTTP_URL=http://127.0.0.1:$phttp_port
+PROXY_HTTP_AUTH_PORT=$phttp_auth_port
+PROXY_HTTP_AUTH_URL=http://127.0.0.1:$phttp_auth_port
+PROXY_HTTP_USER=puser
+PROXY_HTTP_PASS=ppass
+PROXY_SOCKS_PORT=$psocks_port
+PROXY_SOCKS_URL=socks5://127.0.0.1:$psocks_port
+PROXY_SOCKS_AUTH_PORT=$psocks_auth_port
+PROXY_SOCKS_AUTH_URL=socks5://127.0.0.1:$psocks_auth_port
+PROXY_SOCKS_USER=suser
+PROXY_SOCKS_PASS=spass
+PROXY_STATS_URL=http://127.0.0.1:$phttp_port/__stats
+PROXY_PID=$(cat "$dir/proxy.pid")
 EOF
   mv "$dir/peers.env.tmp" "$dir/peers.env"
-  log "up: nginx :$nginx_port${url6:+ (and [::1])}, httpbin :$httpbin_port, raw :$raw_port; env in $dir/peers.env"
+  log "up: nginx :$nginx_port${url6:+ (and [::1])}, httpbin :$httpbin_port, raw :$raw_port (unix:$uds), raw2 :$raw2_port, proxy http :$phttp_port auth :$phttp_auth_port socks :$psocks_port auth :$psocks_auth_port; env in $dir/peers.env"
 }
 
 case "$cmd" in

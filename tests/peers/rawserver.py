@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """rawserver.py - scripted HTTP/1.1 fault server for libhttpx integration tests.
 
-Standard library only; run it with /usr/bin/python3.  Listens on 127.0.0.1 only,
-one thread per connection.  Every connection is closed 60 s after it was
+Standard library only; run it with /usr/bin/python3.  Listens on 127.0.0.1 only
+(and, with --uds PATH, on a unix domain socket serving the same paths), one thread
+per connection.  Every connection is closed 60 s after it was
 accepted at the latest, and the whole process exits after --lifetime seconds.
 
 The behaviour is chosen by the request path (the query string holds parameters).
@@ -71,17 +72,37 @@ answering; if the request carries "Expect: 100-continue" and a body, they send
    ?location=URL         3xx adds "Location: URL" (default "/ok").  If the request has
                          "Expect: 100-continue" and N >= 400 the body is not read: the answer
                          comes at once with "Connection: close". keep otherwise
+ /redirect?to=URL        status N (302; any 300..399) with "Location: URL" (URL-decoded from
+   &status=N             the query; default "/ok"), body "redirect". keep
+ /echo-headers           200 text/plain, body = the request's header lines exactly as received
+                         (each with its line ending; no request line, no blank line). keep
+ /count                  200, body = how many times this exact target (path and query, as
+                         sent) has been requested since the server started, this one included,
+                         counted across connections ("/count?a=1" and "/count?a=2" count
+                         apart: add a unique query per test). keep
+ /flaky?fail=K           the first K (1) requests for this exact target get status S (503),
+   &status=S             body "flaky i/K\\n" (plus "Retry-After: SECONDS" when given); later
+   &retry_after=SECONDS  ones get 200 "ok".  Counted per target across connections like
+                         /count, so put a unique id in the query. keep
+ /set-cookie?name=N      200 "cookie set" with "Set-Cookie: N=V" (+ "; ATTRS" when given),
+   &value=V&attrs=ATTRS  every parameter URL-decoded (e.g. attrs=Path%3D%2F%3B%20HttpOnly
+                         gives "; Path=/; HttpOnly"); empty values are kept.  Repeating
+                         name/value pairs gives one Set-Cookie each (attrs apply to all). keep
  anything else           404 "no such path\\n". keep
 
 Malformed requests get 400 and a close; request heads over 1 MiB get 431 and a close.
 
-Usage: rawserver.py [--port P] [--port-file FILE] [--lifetime S] [--quiet]
+Usage: rawserver.py [--port P] [--port-file FILE] [--uds PATH] [--lifetime S] [--quiet]
+(--uds: also listen on the unix socket PATH (created; removed at exit); "@name" is
+the abstract namespace.)
 """
 
 import argparse
+import atexit
 import http
 import os
 import select
+import signal
 import socket
 import struct
 import sys
@@ -641,6 +662,69 @@ def h_echo(conn, req):
     return respond(conn, req, 200, body, ctype="application/octet-stream")
 
 
+COUNTS = {}                    # exact request target -> times requested
+COUNTS_LOCK = threading.Lock()
+
+
+def count_target(req):
+    with COUNTS_LOCK:
+        n = COUNTS.get(req.target, 0) + 1
+        COUNTS[req.target] = n
+    return n
+
+
+def h_redirect(conn, req):
+    well_behaved_body(conn, req)
+    st = req.qint("status", 302, 300, 399)
+    return respond(conn, req, st, b"redirect", [("Location", req.query.get("to", "/ok"))])
+
+
+def h_echo_headers(conn, req):
+    well_behaved_body(conn, req)
+    head = req.head_bytes
+    # drop the request line (and any stray empty lines before it) and the final blank line
+    lines = head.splitlines(keepends=True)
+    while lines and lines[0].strip() == b"":
+        lines.pop(0)
+    body = b"".join(ln for ln in lines[1:] if ln.strip() != b"")
+    return respond(conn, req, 200, body)
+
+
+def h_count(conn, req):
+    well_behaved_body(conn, req)
+    return respond(conn, req, 200, str(count_target(req)).encode())
+
+
+def h_flaky(conn, req):
+    well_behaved_body(conn, req)
+    n = count_target(req)
+    k = req.qint("fail", 1, 0, 1 << 30)
+    if n <= k:
+        st = req.qint("status", 503, 200, 599)
+        hs = []
+        if "retry_after" in req.query:
+            hs.append(("Retry-After", req.query["retry_after"]))
+        return respond(conn, req, st, b"flaky %d/%d\n" % (n, k), hs)
+    return respond(conn, req, 200, b"ok")
+
+
+def h_set_cookie(conn, req):
+    well_behaved_body(conn, req)
+    q = urllib.parse.parse_qsl(urllib.parse.urlsplit(req.target).query, keep_blank_values=True)
+    names = [v for k, v in q if k == "name"]
+    values = [v for k, v in q if k == "value"]
+    attrs = "".join(v for k, v in q if k == "attrs")
+    if not names:
+        return respond(conn, req, 400, b"set-cookie needs name=\n")
+    hs = []
+    for i, n in enumerate(names):
+        c = "%s=%s" % (n, values[i] if i < len(values) else "")
+        if attrs:
+            c += "; " + attrs
+        hs.append(("Set-Cookie", c))
+    return respond(conn, req, 200, b"cookie set", hs)
+
+
 def h_keepalive_count(conn, req):
     well_behaved_body(conn, req)
     return respond(conn, req, 200, str(conn.served).encode())
@@ -684,6 +768,11 @@ ROUTES = {
     "/103": h_103,
     "/echo": h_echo,
     "/keepalive-count": h_keepalive_count,
+    "/redirect": h_redirect,
+    "/echo-headers": h_echo_headers,
+    "/count": h_count,
+    "/flaky": h_flaky,
+    "/set-cookie": h_set_cookie,
 }
 
 
@@ -722,7 +811,8 @@ def serve(conn):
             conn.idle_timeout = None
             conn.idle_rst = False
             conn.served += 1
-            log("%s #%d %s %s" % (conn.addr[1], conn.served, req.method, req.target))
+            log("%s #%d %s %s" % (conn.addr[1] if isinstance(conn.addr, tuple) else "unix",
+                                  conn.served, req.method, req.target))
             try:
                 res = dispatch(conn, req)
             except ValueError as e:
@@ -751,15 +841,67 @@ def conn_thread(sock, addr):
         pass
 
 
+def uds_address(path):
+    return "\0" + path[1:] if path.startswith("@") else path
+
+
+def start_uds(path, end):
+    """Listen on a unix socket; accept in a thread until the lifetime ends."""
+    us = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    if not path.startswith("@"):
+        try:
+            os.unlink(path)                     # a stale socket file from a crash
+        except FileNotFoundError:
+            pass
+    us.bind(uds_address(path))
+    us.listen(256)
+    log("listening on unix:%s" % path)
+
+    def cleanup():
+        if not path.startswith("@"):
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+
+    atexit.register(cleanup)
+    # peers.sh stops us with TERM: exit through atexit so the file goes away.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+
+    def loop():
+        n = 0
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                return
+            us.settimeout(min(left, 5.0))
+            try:
+                s, _ = us.accept()
+            except socket.timeout:
+                continue
+            except OSError as e:
+                log("accept (unix): %r" % e)
+                time.sleep(0.05)
+                continue
+            n += 1
+            threading.Thread(target=conn_thread, args=(s, ("unix", n)), daemon=True).start()
+
+    threading.Thread(target=loop, daemon=True).start()
+
+
 def main():
     global QUIET
     ap = argparse.ArgumentParser(description="scripted HTTP fault server (127.0.0.1 only)")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--port-file", help="write the bound port here")
     ap.add_argument("--lifetime", type=float, default=1800.0, help="exit after S seconds")
+    ap.add_argument("--uds", help="also listen on this unix socket path (@name: abstract)")
     ap.add_argument("--quiet", action="store_true")
     a = ap.parse_args()
     QUIET = a.quiet
+    end = time.monotonic() + a.lifetime
+    if a.uds:
+        start_uds(a.uds, end)
 
     ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -772,7 +914,6 @@ def main():
         os.replace(a.port_file + ".tmp", a.port_file)
     log("listening on 127.0.0.1:%d" % port)
 
-    end = time.monotonic() + a.lifetime
     while True:
         left = end - time.monotonic()
         if left <= 0:
