@@ -5,7 +5,7 @@ BUILD_TSAN ?= build-tsan
 JOBS       ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build demo check check-fast check-asan check-tsan check-valgrind style install bench clean
+.PHONY: all deps build demo check check-fast check-asan check-tsan check-valgrind style install bench bench-quick clean
 
 all: build
 
@@ -51,8 +51,14 @@ style:
 install: build
 	cmake --install $(BUILD)
 
-bench: build
-	bench/run.sh $(BUILD)
+# Benchmarks (issue 6): libhttpx next to wrk, h2load, libcurl, HTTPX and aiohttp, same
+# run, same servers. Builds its own Release library in build-bench/; writes
+# bench/results.md and bench/results.png. See docs/performance.md.
+bench: deps
+	bench/run.sh full
+
+bench-quick: deps
+	bench/run.sh quick
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_TSAN)

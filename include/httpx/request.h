@@ -42,11 +42,25 @@ typedef struct httpx_timeouts {
  * A producer body is sent with Transfer-Encoding: chunked and cannot be replayed. */
 typedef int (*httpx_body_producer_cb)(void *buf, size_t cap, size_t *n, void *user);
 
+/* One part of a multipart/form-data body (RFC 7578). Arrays end with {NULL}. */
+typedef struct httpx_part {
+    const char *name;            /* the form field */
+    const char *value;           /* in-memory content (copied at the call), or */
+    size_t value_len;            /* (0: strlen(value)) */
+    const char *path;            /* a file, streamed from disk while sending */
+    const char *filename;        /* NULL: the file's basename; none for values */
+    const char *content_type;    /* NULL: guessed from the filename's extension */
+    const httpx_header_t *headers; /* extra part headers, or NULL */
+} httpx_part_t;
+
 typedef enum httpx_body_kind {
     HTTPX_BODY_NONE = 0,
     HTTPX_BODY_BYTES,    /* data/len, copied at the call: the caller may free it after */
     HTTPX_BODY_FILE,     /* path opened at the call, streamed, Content-Length from its size */
-    HTTPX_BODY_PRODUCER  /* producer/user, sent chunked */
+    HTTPX_BODY_PRODUCER, /* producer/user, sent chunked; cannot be replayed */
+    HTTPX_BODY_FORM,     /* fields, as application/x-www-form-urlencoded */
+    HTTPX_BODY_JSON,     /* data/len: a ready JSON text, sent as application/json */
+    HTTPX_BODY_MULTIPART /* parts, as multipart/form-data with a random boundary; files streamed */
 } httpx_body_kind_t;
 
 typedef struct httpx_body {
@@ -56,12 +70,17 @@ typedef struct httpx_body {
     const char *path;
     httpx_body_producer_cb producer;
     void *user;
+    const httpx_param_t *fields;
+    const httpx_part_t *parts;
 } httpx_body_t;
 
 #define HTTPX_BODY_BYTES(p, n) ((httpx_body_t){.kind = HTTPX_BODY_BYTES, .data = (p), .len = (n)})
 #define HTTPX_BODY_STR(s) ((httpx_body_t){.kind = HTTPX_BODY_BYTES, .data = (s), .len = strlen(s)})
 #define HTTPX_BODY_FILE(p) ((httpx_body_t){.kind = HTTPX_BODY_FILE, .path = (p)})
 #define HTTPX_BODY_PRODUCER(f, u) ((httpx_body_t){.kind = HTTPX_BODY_PRODUCER, .producer = (f), .user = (u)})
+#define HTTPX_BODY_FORM(f) ((httpx_body_t){.kind = HTTPX_BODY_FORM, .fields = (f)})
+#define HTTPX_BODY_JSON(s) ((httpx_body_t){.kind = HTTPX_BODY_JSON, .data = (s), .len = strlen(s)})
+#define HTTPX_BODY_MULTIPART(p) ((httpx_body_t){.kind = HTTPX_BODY_MULTIPART, .parts = (p)})
 
 /* Authentication (HTTPX's auth=). Plain value; strings are copied at the call. */
 typedef enum httpx_auth_kind {

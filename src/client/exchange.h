@@ -29,6 +29,8 @@ typedef struct httpx__xbody {
     httpx_body_producer_cb producer;
     void *user;
     bool chunked;                  /* PRODUCER: chunked framing */
+    struct httpx__multipart *mp;   /* MULTIPART: the generator (known length, replayable) */
+    httpx__buf_t *encoded;         /* FORM/JSON: the bytes, until the head is written */
     bool ended;                    /* no more body bytes to produce */
     bool replayable;
 } httpx__xbody_t;

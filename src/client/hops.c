@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "auth/auth.h"
+#include "body/body.h"
 #include "client/exchange.h"
 #include "client/headers.h"
 #include "client/response.h"
@@ -325,6 +326,7 @@ int httpx__hop_advance(httpx__exchange_t *x, httpx_error_t *err)
             /* the body goes: no framing, no file, nothing to replay */
             if (x->body.fd >= 0)
                 close(x->body.fd);
+            httpx__multipart_free(x->body.mp);
             x->body = (httpx__xbody_t){.kind = HTTPX_BODY_NONE, .fd = -1, .ended = true, .replayable = true};
             x->framing_line[0] = '\0';
             x->expect_continue = false;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "body/body.h"
 #include "client/exchange.h"
 #include "client/headers.h"
 #include "core/err.h"
@@ -121,6 +122,41 @@ static int build_body(httpx__exchange_t *x, const httpx_body_t *b, httpx_error_t
         xb->ended = xb->size == 0;
         return 0;
     }
+    case HTTPX_BODY_FORM:
+    case HTTPX_BODY_JSON: {
+        /* Encoded once into bytes; the head then carries them like a bytes body. */
+        httpx__buf_t *enc = httpx__calloc(x->eng->a, sizeof *enc);
+        if (!enc)
+            return httpx__err(err, HTTPX_E_NOMEM, HTTPX_PHASE_SETUP, "out of memory");
+        httpx__buf_init(enc, x->eng->a, 0);
+        x->body.encoded = enc;
+        int rc = xb->kind == HTTPX_BODY_FORM ? httpx__form_urlencode(b->fields, enc)
+                                             : (b->len && !b->data ? HTTPX_E_INVAL : httpx__buf_append(enc, b->data, b->len));
+        if (rc)
+            return httpx__err(err, rc, HTTPX_PHASE_SETUP, rc == HTTPX_E_NOMEM ? "out of memory" : "invalid form or json body");
+        const char *ct = xb->kind == HTTPX_BODY_FORM ? "application/x-www-form-urlencoded" : "application/json";
+        if (!httpx_headers_get(x->req_headers, "Content-Type") && httpx_headers_add(x->req_headers, "Content-Type", ct))
+            return httpx__err(err, HTTPX_E_NOMEM, HTTPX_PHASE_SETUP, "out of memory");
+        xb->ended = true;
+        snprintf(framing, framing_cap, "Content-Length: %zu\r\n", httpx__buf_size(enc));
+        return 0;
+    }
+    case HTTPX_BODY_MULTIPART: {
+        size_t n = 0;
+        while (b->parts && b->parts[n].name)
+            n++;
+        _Static_assert(sizeof(httpx_part_t) == sizeof(httpx__part_t), "part layouts differ");
+        int rc = httpx__multipart_new((const httpx__part_t *)(const void *)b->parts, n, NULL, x->eng->a, &xb->mp, err);
+        if (rc)
+            return rc;
+        if (!httpx_headers_get(x->req_headers, "Content-Type") &&
+            httpx_headers_add(x->req_headers, "Content-Type", httpx__multipart_content_type(xb->mp)))
+            return httpx__err(err, HTTPX_E_NOMEM, HTTPX_PHASE_SETUP, "out of memory");
+        xb->size = httpx__multipart_length(xb->mp);
+        xb->ended = xb->size == 0;
+        snprintf(framing, framing_cap, "Content-Length: %llu\r\n", (unsigned long long)xb->size);
+        return 0;
+    }
     case HTTPX_BODY_PRODUCER:
         if (!b->producer)
             return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP, "body producer is NULL");
@@ -174,7 +210,17 @@ int httpx__request_build(httpx__exchange_t *x, const char *method, const char *u
         return rc;
     const void *body = x->body.kind == HTTPX_BODY_BYTES ? opts->body.data : NULL;
     size_t body_len = x->body.kind == HTTPX_BODY_BYTES ? opts->body.len : 0;
-    if ((rc = httpx__request_write_head(x, body, body_len)))
+    if (x->body.encoded) {
+        body = httpx__buf_ptr(x->body.encoded);
+        body_len = httpx__buf_size(x->body.encoded);
+    }
+    rc = httpx__request_write_head(x, body, body_len);
+    if (x->body.encoded) { /* the bytes now live after the head */
+        httpx__buf_release(x->body.encoded);
+        httpx__free(e->a, x->body.encoded);
+        x->body.encoded = NULL;
+    }
+    if (rc)
         return httpx__err(err, rc, HTTPX_PHASE_SETUP, rc == HTTPX_E_NOMEM ? "out of memory" : "request too large");
     return 0;
 }
@@ -260,6 +306,21 @@ int httpx__request_next_piece(httpx__exchange_t *x)
     httpx__buf_reset(b);
     if (xb->ended)
         return 0;
+    if (xb->kind == HTTPX_BODY_MULTIPART) {
+        int rc = httpx__buf_reserve(b, PIECE_SIZE);
+        if (rc)
+            return httpx__err(&x->err, rc, HTTPX_PHASE_WRITE, "out of memory");
+        size_t got = 0;
+        rc = httpx__multipart_read(xb->mp, httpx__buf_tail(b), PIECE_SIZE, &got);
+        if (rc) {
+            x->err = *httpx__multipart_error(xb->mp);
+            return httpx__err(&x->err, rc, HTTPX_PHASE_WRITE, "multipart body: %s", httpx__multipart_error(xb->mp)->message);
+        }
+        httpx__buf_commit(b, got);
+        xb->sent += got;
+        xb->ended = got == 0 || xb->sent == xb->size;
+        return 0;
+    }
     if (xb->kind == HTTPX_BODY_FILE) {
         int rc = httpx__buf_reserve(b, PIECE_SIZE);
         if (rc)
@@ -325,15 +386,24 @@ int httpx__request_rewind(httpx__exchange_t *x)
         return HTTPX_E_REQUEST_NOT_READ;
     x->out_sent = 0;
     httpx__buf_reset(&x->piece);
-    if (xb->kind == HTTPX_BODY_FILE) {
+    if (xb->kind == HTTPX_BODY_FILE || xb->kind == HTTPX_BODY_MULTIPART) {
         xb->sent = 0;
         xb->ended = xb->size == 0;
+        if (xb->mp)
+            httpx__multipart_rewind(xb->mp);
     }
     return 0;
 }
 
 void httpx__request_release(httpx__exchange_t *x)
 {
+    httpx__multipart_free(x->body.mp);
+    x->body.mp = NULL;
+    if (x->body.encoded) {
+        httpx__buf_release(x->body.encoded);
+        httpx__free(x->eng->a, x->body.encoded);
+        x->body.encoded = NULL;
+    }
     if (x->body.fd >= 0)
         close(x->body.fd);
     x->body.fd = -1;

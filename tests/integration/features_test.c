@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include <httpx.h>
 #include "integration/peers.h"
@@ -295,6 +296,44 @@ static void retry_policy(void **state)
     httpx_client_free(c);
 }
 
+static void form_json_multipart_bodies(void **state)
+{
+    (void)state;
+    httpx_client_t *c;
+    assert_int_equal(httpx_client_new(HTTPX_CLIENT(.base_url = P.httpbin), &c), 0);
+    httpx_response_t *r;
+    httpx_param_t fields[] = {{"name", "Ada Lovelace"}, {"lang", "C & more"}, {0}};
+    assert_int_equal(httpx_client_post(c, "/post", HTTPX_REQ(.body = HTTPX_BODY_FORM(fields)), &r), 0);
+    const char *t = httpx_response_text(r);
+    assert_true(json_has(t, "name", "\"Ada Lovelace\""));
+    assert_true(json_has(t, "lang", "\"C & more\""));
+    assert_non_null(strstr(t, "application/x-www-form-urlencoded"));
+    httpx_response_free(r);
+    assert_int_equal(httpx_client_post(c, "/post", HTTPX_REQ(.body = HTTPX_BODY_JSON("{\"k\": [1, 2]}")), &r), 0);
+    t = httpx_response_text(r);
+    assert_non_null(strstr(t, "application/json"));
+    assert_true(json_has(t, "k", "[1,2]") || json_has(t, "k", "[1, 2]") || strstr(t, "\"k\": [\n"));
+    httpx_response_free(r);
+    char path[] = "/tmp/httpx-part-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "file contents\n", 14), 14);
+    close(fd);
+    httpx_part_t parts[] = {
+        {.name = "field", .value = "value"},
+        {.name = "upload", .path = path, .filename = "hello.txt"},
+        {0},
+    };
+    assert_int_equal(httpx_client_post(c, "/post", HTTPX_REQ(.body = HTTPX_BODY_MULTIPART(parts)), &r), 0);
+    t = httpx_response_text(r);
+    assert_true(json_has(t, "field", "\"value\""));
+    assert_true(json_has(t, "upload", "\"file contents\\n\""));
+    assert_non_null(strstr(t, "multipart/form-data; boundary="));
+    httpx_response_free(r);
+    unlink(path);
+    httpx_client_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -306,6 +345,7 @@ int main(void)
         cmocka_unit_test(digest_challenge),
         cmocka_unit_test(hooks_on_every_hop),
         cmocka_unit_test(retry_policy),
+        cmocka_unit_test(form_json_multipart_bodies),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

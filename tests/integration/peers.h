@@ -1,9 +1,9 @@
 /* peers.h - where the integration tests find their real servers, plus two
  * resource probes.  Header-only; include it from a *_test.c file.
  *
- * tests/peers/peers.sh (a CTest fixture) starts nginx, httpbin and the scripted
- * raw server on loopback and writes KEY=VALUE lines to a file whose path CTest
- * passes in HTTPX_PEERS_ENV.  peers_load() reads it:
+ * tests/peers/peers.sh (a CTest fixture) starts nginx, httpbin, the scripted
+ * raw servers and the proxies on loopback and writes KEY=VALUE lines to a file
+ * whose path CTest passes in HTTPX_PEERS_ENV.  peers_load() reads it:
  *
  *   peers_t p;
  *   if (peers_load(&p) != 0) return 1;      // or skip()
@@ -14,7 +14,26 @@
  *         method; also on [::1] when nginx6[0] != '\0'
  * httpbin httpbin.org's API under gunicorn
  * raw     tests/peers/rawserver.py: scripted faults chosen by path (table at the
- *         top of that file)
+ *         top of that file); also on the unix socket uds_path
+ * raw2    a second rawserver.py on another port: a different origin (redirects
+ *         across origins; its /count and /flaky counters are its own)
+ * proxy   tests/peers/proxyserver.py (table at the top of that file):
+ *         proxy_http       HTTP proxy (absolute-form forwarding, CONNECT), no auth
+ *         proxy_http_auth  the same, requiring Basic proxy_http_user:proxy_http_pass
+ *                          (407 otherwise)
+ *         proxy_socks      SOCKS5, no auth;  proxy_socks_auth  SOCKS5 user/pass
+ *                          proxy_socks_user:proxy_socks_pass
+ *         proxy_stats      GET it (directly, no proxy) for per-listener JSON counters
+ *                          {"http": {"connections": N, "requests": N, "tunnels": N,
+ *                          "auth_failures": N, "refused": N, "port": P},
+ *                          "http_auth": ..., "socks": ..., "socks_auth": ...};
+ *                          "?reset=1" zeroes them after answering.
+ *         Targets must be loopback (403 / SOCKS 0x02 otherwise).  The proxy resolves
+ *         "localhost", "*.localhost", /etc/hosts names and "*.proxy.test" (always
+ *         127.0.0.1, unknown to the client: proves socks5h / HTTP-proxy resolution).
+ *         The proxy URLs carry no credentials; build "http://user:pass@..." as needed.
+ * The raw2/uds/proxy fields are filled by this tree's peers.sh; a test that needs
+ * one should still check it is non-empty.
  */
 #ifndef HTTPX_TESTS_PEERS_H
 #define HTTPX_TESTS_PEERS_H
@@ -37,6 +56,17 @@ typedef struct {
   char nginx_goaway[128]; /* "https://localhost:PORT": h2, GOAWAY after 50 requests, 16 streams */
   char ca_file[512];      /* the suite's CA (tests/peers/certs.sh) */
   char certs[512];        /* all test certificates */
+  char raw2[128];         /* "http://127.0.0.1:PORT": a second raw server */
+  char uds_path[512];     /* the raw server's unix socket (same paths as raw) */
+  char proxy_http[128];       /* "http://127.0.0.1:PORT" */
+  char proxy_http_auth[128];  /* "http://127.0.0.1:PORT" (needs the credentials below) */
+  char proxy_http_user[64];   /* "puser" */
+  char proxy_http_pass[64];   /* "ppass" */
+  char proxy_socks[128];      /* "socks5://127.0.0.1:PORT" (use socks5h:// for proxy DNS) */
+  char proxy_socks_auth[128]; /* "socks5://127.0.0.1:PORT" (needs the credentials below) */
+  char proxy_socks_user[64];  /* "suser" */
+  char proxy_socks_pass[64];  /* "spass" */
+  char proxy_stats[128];      /* "http://127.0.0.1:PORT/__stats" */
 } peers_t;
 
 static inline int peers_copy_(char *dst, size_t cap, const char *val) {
@@ -86,6 +116,17 @@ static inline int peers_load(peers_t *p) {
     else if (strcmp(line, "HTTPBIN_URL") == 0) bad |= peers_copy_(p->httpbin, sizeof p->httpbin, val);
     else if (strcmp(line, "RAW_URL") == 0) bad |= peers_copy_(p->raw, sizeof p->raw, val);
     else if (strcmp(line, "WWW_DIR") == 0) bad |= peers_copy_(p->www, sizeof p->www, val);
+    else if (strcmp(line, "RAW2_URL") == 0) bad |= peers_copy_(p->raw2, sizeof p->raw2, val);
+    else if (strcmp(line, "UDS_PATH") == 0) bad |= peers_copy_(p->uds_path, sizeof p->uds_path, val);
+    else if (strcmp(line, "PROXY_HTTP_URL") == 0) bad |= peers_copy_(p->proxy_http, sizeof p->proxy_http, val);
+    else if (strcmp(line, "PROXY_HTTP_AUTH_URL") == 0) bad |= peers_copy_(p->proxy_http_auth, sizeof p->proxy_http_auth, val);
+    else if (strcmp(line, "PROXY_HTTP_USER") == 0) bad |= peers_copy_(p->proxy_http_user, sizeof p->proxy_http_user, val);
+    else if (strcmp(line, "PROXY_HTTP_PASS") == 0) bad |= peers_copy_(p->proxy_http_pass, sizeof p->proxy_http_pass, val);
+    else if (strcmp(line, "PROXY_SOCKS_URL") == 0) bad |= peers_copy_(p->proxy_socks, sizeof p->proxy_socks, val);
+    else if (strcmp(line, "PROXY_SOCKS_AUTH_URL") == 0) bad |= peers_copy_(p->proxy_socks_auth, sizeof p->proxy_socks_auth, val);
+    else if (strcmp(line, "PROXY_SOCKS_USER") == 0) bad |= peers_copy_(p->proxy_socks_user, sizeof p->proxy_socks_user, val);
+    else if (strcmp(line, "PROXY_SOCKS_PASS") == 0) bad |= peers_copy_(p->proxy_socks_pass, sizeof p->proxy_socks_pass, val);
+    else if (strcmp(line, "PROXY_STATS_URL") == 0) bad |= peers_copy_(p->proxy_stats, sizeof p->proxy_stats, val);
   }
   fclose(f);
   if (bad || !p->nginx[0] || !p->httpbin[0] || !p->raw[0] || !p->www[0]) {

@@ -330,6 +330,8 @@ while pending:
         print("peers: no answer from %s" % ", ".join(c[1] for c in pending), file=sys.stderr)
         sys.exit(1)
     time.sleep(0.1)
+# The probes above went through the proxy's listeners: start the counters at 0.
+opener.open("http://127.0.0.1:%s/__stats?reset=1" % pp, timeout=5).read()
 EOF
 
   local url6=""

@@ -1064,6 +1064,56 @@ static void test_connect_uds_abstract(void **state)
     assert_int_equal(httpx_loop_free(loop), 0);
 }
 
+/* A unix listener with a full backlog answers EAGAIN (nothing is in progress): the
+ * connect is retried until the listener accepts. */
+static void test_connect_uds_backlog_full(void **state)
+{
+    (void)state;
+    httpx_loop_t *loop = httpx_loop_new(NULL);
+    char dir[128], path[192];
+    make_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/full.sock", dir);
+    int lfd = listen_unix(path);
+    assert_int_equal(listen(lfd, 0), 0);
+    struct sockaddr_un su;
+    memset(&su, 0, sizeof su);
+    su.sun_family = AF_UNIX;
+    memcpy(su.sun_path, path, strlen(path) + 1);
+    int fill[32], nfill = 0;
+    bool full = false;
+    while (nfill < 32) {
+        int f = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        assert_true(f >= 0);
+        if (connect(f, (struct sockaddr *)&su, sizeof su) != 0) {
+            assert_int_equal(errno, EAGAIN);
+            close(f);
+            full = true;
+            break;
+        }
+        fill[nfill++] = f;
+    }
+    assert_true(full);
+    httpx__connect_opts_t o = {.uds_path = path};
+    conn_t c = {0};
+    assert_non_null(httpx__connect_start_opts(loop, NULL, NULL, 0, &o, conn_cb, &c));
+    run_for(loop, 100);
+    assert_false(c.done); /* still retrying */
+    for (int i = 0; i < nfill; i++) {
+        int a = accept(lfd, NULL, NULL);
+        assert_true(a >= 0);
+        close(a);
+        close(fill[i]);
+    }
+    run_until(loop, &c.done, 5000);
+    assert_int_equal(c.status, 0);
+    check_joined(lfd, c.fd, NULL, NULL);
+    close(c.fd);
+    close(lfd);
+    rm_tmpdir(dir, "full.sock");
+    assert_int_equal(httpx_loop_run(loop), 0);
+    assert_int_equal(httpx_loop_free(loop), 0);
+}
+
 static int sa_port(const struct sockaddr_storage *ss)
 {
     return ntohs(ss->ss_family == AF_INET6 ? ((const struct sockaddr_in6 *)ss)->sin6_port
@@ -1348,6 +1398,7 @@ int main(void)
         cmocka_unit_test(test_connect_uds_ok),
         cmocka_unit_test(test_connect_uds_errors),
         cmocka_unit_test(test_connect_uds_abstract),
+        cmocka_unit_test(test_connect_uds_backlog_full),
         cmocka_unit_test(test_connect_local_address),
         cmocka_unit_test(test_connect_local_family),
         cmocka_unit_test(test_connect_sockopts),
