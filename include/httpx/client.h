@@ -130,6 +130,7 @@ typedef struct httpx_client_opts {
     /* Default credentials for every request (a request's .auth overrides). Without
      * any, credentials in the URL (user:pass@) are sent as Basic. */
     httpx_auth_t auth;
+    bool netrc;                         /* without other credentials, look the host up in $NETRC or ~/.netrc */
 
     httpx_hook_cb on_request, on_response;
     void *hook_user;

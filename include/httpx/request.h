@@ -88,13 +88,32 @@ typedef enum httpx_auth_kind {
     HTTPX_AUTH_NONE,        /* explicitly none (also: no credentials from the URL) */
     HTTPX_AUTH_BASIC,       /* username, password */
     HTTPX_AUTH_DIGEST,      /* username, password: answers a 401 Digest challenge (RFC 7616) */
-    HTTPX_AUTH_BEARER       /* token */
+    HTTPX_AUTH_BEARER,      /* token */
+    HTTPX_AUTH_CUSTOM       /* flow/user: a callback that sees each response (HTTPX's auth_flow) */
 } httpx_auth_kind_t;
+
+/* A custom authentication flow, as HTTPX's generator-based Auth: the callback runs
+ * before the first send (status 0) and after each response head of the request,
+ * on the loop's thread. It may set headers on the request, then returns
+ * HTTPX_AUTH_SEND to send (again: the intermediate response goes to history), or
+ * HTTPX_AUTH_DONE to take this response as the answer, or a negative HTTPX_E_* to
+ * fail the request. At most 10 rounds. The step lives during the call only. */
+typedef struct httpx_auth_step httpx_auth_step_t;
+typedef int (*httpx_auth_flow_cb)(httpx_auth_step_t *step, void *user);
+enum { HTTPX_AUTH_SEND = 1, HTTPX_AUTH_DONE = 0 };
+HTTPX_API int httpx_auth_step_status(const httpx_auth_step_t *step);     /* 0 before the first send */
+HTTPX_API const char *httpx_auth_step_header(const httpx_auth_step_t *step, const char *name); /* response's */
+HTTPX_API const char *httpx_auth_step_method(const httpx_auth_step_t *step);
+HTTPX_API const char *httpx_auth_step_url(const httpx_auth_step_t *step);
+/* Set (replace) a header on the request to send. HTTPX_E_INVAL for a bad name/value. */
+HTTPX_API int httpx_auth_step_set_header(httpx_auth_step_t *step, const char *name, const char *value);
 
 typedef struct httpx_auth {
     httpx_auth_kind_t kind;
     const char *username, *password;
     const char *token;
+    httpx_auth_flow_cb flow;
+    void *user;
 } httpx_auth_t;
 
 #define HTTPX_BASIC_AUTH(u, p) ((httpx_auth_t){.kind = HTTPX_AUTH_BASIC, .username = (u), .password = (p)})

@@ -141,6 +141,7 @@ int httpx__engine_init(httpx__engine_t *e, httpx_loop_t *loop, const httpx_clien
         e->on_request = opts->on_request;
         e->on_response = opts->on_response;
         e->hook_user = opts->hook_user;
+        e->netrc = opts->netrc;
         e->retry = opts->retry;
         if (opts->retry.statuses)
             st = opts->retry.statuses;
@@ -265,6 +266,8 @@ int httpx__auth_copy(httpx__auth_t *dst, const httpx_auth_t *src, const httpx_al
 {
     memset(dst, 0, sizeof *dst);
     dst->kind = src->kind;
+    dst->flow = src->flow;
+    dst->user = src->user;
     if ((src->username && !(dst->username = httpx__strdup(a, src->username))) ||
         (src->password && !(dst->password = httpx__strdup(a, src->password))) ||
         (src->token && !(dst->token = httpx__strdup(a, src->token)))) {

@@ -29,6 +29,8 @@ typedef struct httpx__exchange httpx__exchange_t;
 typedef struct httpx__auth {
     httpx_auth_kind_t kind;
     char *username, *password, *token;
+    httpx_auth_flow_cb flow;
+    void *user;
 } httpx__auth_t;
 
 /* Copy *src into *dst (strings duplicated with a). 0 or HTTPX_E_NOMEM. */
@@ -63,6 +65,7 @@ typedef struct httpx__engine {
     struct httpx_cookie_jar *jar;   /* NULL with no_cookies */
     bool jar_owned;
     httpx__auth_t auth;             /* default credentials (strings owned) */
+    bool netrc;
     httpx_hook_cb on_request, on_response;
     void *hook_user;
     httpx_retry_t retry;            /* statuses copied into retry_statuses */

@@ -102,6 +102,7 @@ struct httpx__exchange {
     httpx__auth_t auth;            /* credentials for this request (owned copies) */
     struct httpx__digest *digest;  /* the server's Digest challenge, once answered */
     bool digest_tried;
+    int flow_rounds;               /* custom auth flow calls so far */
     int attempts;                  /* policy retries so far */
     uint64_t retry_delay_ms;       /* before the next attempt */
     httpx_response_t **history;    /* intermediate responses, heads only */

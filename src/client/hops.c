@@ -3,6 +3,7 @@
  * rules (with the security ones HTTPX lacks), and credentials, including the
  * Digest challenge/response. The exchange asks at each head whether another hop
  * follows, and for the next hop's request. */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -45,6 +46,52 @@ static const httpx__h1_field_t *find(const httpx__h1_field_t *f, size_t n, const
     return NULL;
 }
 
+/* ---- custom auth flow -------------------------------------------------------------- */
+
+struct httpx_auth_step {
+    httpx__exchange_t *x;
+    int status;
+    const httpx__h1_field_t *fields;
+    size_t n;
+    char value[1024]; /* header() returns a NUL-terminated copy */
+};
+
+int httpx_auth_step_status(const httpx_auth_step_t *s) { return s ? s->status : 0; }
+const char *httpx_auth_step_method(const httpx_auth_step_t *s) { return s ? s->x->method : NULL; }
+const char *httpx_auth_step_url(const httpx_auth_step_t *s) { return s ? s->x->url->str : NULL; }
+
+const char *httpx_auth_step_header(const httpx_auth_step_t *s, const char *name)
+{
+    if (!s || !name)
+        return NULL;
+    const httpx__h1_field_t *f = find(s->fields, s->n, name);
+    if (!f)
+        return NULL;
+    snprintf(((httpx_auth_step_t *)s)->value, sizeof s->value, "%.*s", (int)f->value.len, f->value.ptr);
+    return s->value;
+}
+
+int httpx_auth_step_set_header(httpx_auth_step_t *s, const char *name, const char *value)
+{
+    if (!s || !name || !value)
+        return HTTPX_E_INVAL;
+    return httpx_headers_set(s->x->req_headers, name, value);
+}
+
+/* Run the flow: 1 (send), 0 (done) or an error in x->err. */
+static int run_flow(httpx__exchange_t *x, int status, const httpx__h1_field_t *f, size_t n)
+{
+    if (++x->flow_rounds > 10)
+        return httpx__err(&x->err, HTTPX_E_REQUEST, HTTPX_PHASE_READ_HEAD,
+                          "%s %s: authentication flow did not finish in 10 rounds", x->method, x->url->str);
+    httpx_auth_step_t step = {.x = x, .status = status, .fields = f, .n = n};
+    int rc = x->auth.flow(&step, x->auth.user);
+    if (rc < 0)
+        return httpx__err(&x->err, rc, HTTPX_PHASE_READ_HEAD, "%s %s: authentication flow failed: %s", x->method,
+                          x->url->str, httpx_strerror(rc));
+    return rc == HTTPX_AUTH_SEND;
+}
+
 int httpx__hop_setup(httpx__exchange_t *x, const httpx_req_opts_t *opts, httpx_error_t *err)
 {
     httpx__engine_t *e = x->eng;
@@ -65,8 +112,27 @@ int httpx__hop_setup(httpx__exchange_t *x, const httpx_req_opts_t *opts, httpx_e
         if (!x->auth.username || !x->auth.password)
             rc = HTTPX_E_NOMEM;
     }
+    else if (e->netrc && x->auth.kind == HTTPX_AUTH_DEFAULT) {
+        char *login = NULL, *password = NULL;
+        if (httpx__netrc_lookup(NULL, x->url->host, &login, &password, e->a) == 0 && login && password) {
+            x->auth.kind = HTTPX_AUTH_BASIC;
+            x->auth.username = login;
+            x->auth.password = password;
+        } else {
+            httpx__free(e->a, login);
+            httpx__free(e->a, password);
+        }
+    }
     if (rc)
         return httpx__err(err, rc, HTTPX_PHASE_SETUP, "out of memory");
+    if (x->auth.kind == HTTPX_AUTH_CUSTOM) {
+        if (!x->auth.flow)
+            return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP, "custom auth needs a flow callback");
+        if ((rc = run_flow(x, 0, NULL, 0)) < 0) {
+            *err = x->err;
+            return rc;
+        }
+    }
     if ((x->auth.kind == HTTPX_AUTH_BASIC || x->auth.kind == HTTPX_AUTH_DIGEST) &&
         (!x->auth.username || !x->auth.password))
         return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP, "basic and digest auth need a username and a password");
@@ -250,6 +316,13 @@ int httpx__hop_on_head(httpx__exchange_t *x, int status, int minor, const httpx_
         if (!x->digest)
             return 0; /* no usable challenge: the 401 is the answer */
         x->digest_tried = true;
+        x->hop = HTTPX__HOP_AUTH;
+    } else if (x->auth.kind == HTTPX_AUTH_CUSTOM) {
+        int rc = run_flow(x, status, f, n);
+        if (rc < 0)
+            return rc;
+        if (!rc)
+            return 0;
         x->hop = HTTPX__HOP_AUTH;
     } else if (e->retry.max && retry_status(e, status) && httpx__hop_retry_allowed(x, retry_after_of(f, n))) {
         x->hop = HTTPX__HOP_RETRY;

@@ -334,6 +334,69 @@ static void form_json_multipart_bodies(void **state)
     httpx_client_free(c);
 }
 
+typedef struct flow_ctx {
+    int calls;
+    int statuses[8];
+} flow_ctx_t;
+
+/* A token refresh: start with an expired token, swap it on 401. */
+static int token_flow(httpx_auth_step_t *step, void *user)
+{
+    flow_ctx_t *f = user;
+    int status = httpx_auth_step_status(step);
+    f->statuses[f->calls++] = status;
+    if (status == 0)
+        return httpx_auth_step_set_header(step, "Authorization", "Bearer token-old") ?: HTTPX_AUTH_SEND;
+    if (status == 401) {
+        assert_non_null(httpx_auth_step_header(step, "WWW-Authenticate"));
+        return httpx_auth_step_set_header(step, "Authorization", "Bearer token-new") ?: HTTPX_AUTH_SEND;
+    }
+    return HTTPX_AUTH_DONE;
+}
+
+static void custom_flow_and_netrc(void **state)
+{
+    (void)state;
+    /* the flow sets the header before the first send and accepts the 200 */
+    flow_ctx_t f = {0};
+    httpx_auth_t flow = {.kind = HTTPX_AUTH_CUSTOM, .flow = token_flow, .user = &f};
+    httpx_response_t *r;
+    assert_int_equal(httpx_get(U(P.httpbin, "/bearer"), HTTPX_REQ(.auth = &flow), &r), 0);
+    assert_int_equal(httpx_response_status(r), 200);
+    assert_true(json_has(httpx_response_text(r), "token", "\"token-old\""));
+    httpx_response_free(r);
+    assert_int_equal(f.calls, 2); /* before sending, then the 200 */
+    /* a flow that keeps asking to send again is stopped after 10 rounds */
+    memset(&f, 0, sizeof f);
+    httpx_error_t err;
+    assert_int_equal(httpx_get(U(P.httpbin, "/status/401"), HTTPX_REQ(.auth = &flow, .error = &err), &r), HTTPX_E_REQUEST);
+    assert_non_null(strstr(err.message, "10 rounds"));
+    assert_int_equal(f.calls, 10);
+    /* .netrc, opt-in */
+    char path[] = "/tmp/httpx-netrc-XXXXXX";
+    int fd = mkstemp(path);
+    char host[128];
+    snprintf(host, sizeof host, "%s", P.httpbin + strlen("http://"));
+    *strchr(host, ':') = '\0';
+    char line[256];
+    int len = snprintf(line, sizeof line, "machine %s login user password passwd\n", host);
+    assert_int_equal(write(fd, line, (size_t)len), len);
+    close(fd);
+    setenv("NETRC", path, 1);
+    httpx_client_t *c;
+    assert_int_equal(httpx_client_new(HTTPX_CLIENT(.netrc = true), &c), 0);
+    assert_int_equal(httpx_client_get(c, U(P.httpbin, "/basic-auth/user/passwd"), NULL, &r), 0);
+    assert_int_equal(httpx_response_status(r), 200);
+    httpx_response_free(r);
+    httpx_client_free(c);
+    /* off by default */
+    assert_int_equal(httpx_get(U(P.httpbin, "/basic-auth/user/passwd"), NULL, &r), 0);
+    assert_int_equal(httpx_response_status(r), 401);
+    httpx_response_free(r);
+    unsetenv("NETRC");
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -346,6 +409,7 @@ int main(void)
         cmocka_unit_test(hooks_on_every_hop),
         cmocka_unit_test(retry_policy),
         cmocka_unit_test(form_json_multipart_bodies),
+        cmocka_unit_test(custom_flow_and_netrc),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
