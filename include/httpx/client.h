@@ -28,6 +28,11 @@ extern "C" {
 
 typedef struct httpx_client httpx_client_t;
 
+/* A socket option: setsockopt(fd, level, name, &value, sizeof value). */
+typedef struct httpx_sockopt {
+    int level, name, value;
+} httpx_sockopt_t;
+
 /* Named limits; each zero field takes the default shown. */
 typedef struct httpx_limits {
     int max_connections;            /* 100: open connections, all origins */
@@ -135,6 +140,16 @@ typedef struct httpx_client_opts {
     httpx_hook_cb on_request, on_response;
     void *hook_user;
     httpx_retry_t retry;
+
+    /* Sockets. uds: every connection goes to this unix socket ("@name": abstract),
+     * whatever the URL's host (which still names the Host header and the pool's
+     * origin). local_address: the source address to bind ("127.0.0.1", "::1"; also
+     * picks the address family). socket_options: applied to every socket before
+     * connecting (e.g. {SOL_SOCKET, SO_RCVBUF, 1 << 20}). All copied. */
+    const char *uds;
+    const char *local_address;
+    const httpx_sockopt_t *socket_options;
+    size_t nsocket_options;
 } httpx_client_opts_t;
 
 #define HTTPX_TLS_1_2 0x0303

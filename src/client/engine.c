@@ -81,7 +81,34 @@ int httpx__engine_init(httpx__engine_t *e, httpx_loop_t *loop, const httpx_clien
     int rc;
     if ((rc = httpx__resolver_new(loop, opts->dns_cache_ttl_max, &e->resolver)))
         return httpx__err(err, rc, HTTPX_PHASE_SETUP, "cannot start the resolver");
+    bool has_sock_fields = !opts->struct_size || opts->struct_size >= offsetof(httpx_client_opts_t, nsocket_options) + sizeof(size_t);
+    const httpx__connect_opts_t *copts = NULL;
+    if (has_sock_fields && (opts->uds || opts->local_address || opts->nsocket_options)) {
+        if (opts->uds && !(e->copts.uds_path = httpx__strdup(e->a, opts->uds)))
+            goto fail_nomem_early;
+        if (opts->local_address) {
+            socklen_t len = 0;
+            if (httpx__sockaddr_parse(opts->local_address, &e->local, &len)) {
+                httpx__engine_release(e);
+                return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP, "invalid local address \"%.60s\"",
+                                  opts->local_address);
+            }
+            e->copts.local = (const struct sockaddr *)&e->local;
+            e->copts.local_len = len;
+        }
+        if (opts->nsocket_options) {
+            _Static_assert(sizeof(httpx_sockopt_t) == sizeof(httpx__sockopt_t), "sockopt layouts differ");
+            httpx__sockopt_t *so = httpx__malloc(e->a, opts->nsocket_options * sizeof *so);
+            if (!so)
+                goto fail_nomem_early;
+            memcpy(so, opts->socket_options, opts->nsocket_options * sizeof *so);
+            e->copts.sockopts = so;
+            e->copts.nsockopts = opts->nsocket_options;
+        }
+        copts = &e->copts;
+    }
     httpx__pool_limits_t pl = {
+        .connect = copts,
         .max_connections = e->limits.max_connections,
         .max_keepalive = e->limits.max_keepalive_connections,
         .keepalive_expiry_ms = secs_to_ms(e->limits.keepalive_expiry, 5000),
@@ -200,6 +227,7 @@ int httpx__engine_init(httpx__engine_t *e, httpx_loop_t *loop, const httpx_clien
     }
     return 0;
 fail_nomem:
+fail_nomem_early:
     httpx__engine_release(e);
     return httpx__err(err, HTTPX_E_NOMEM, HTTPX_PHASE_SETUP, "out of memory");
 }
@@ -253,6 +281,9 @@ void httpx__engine_release(httpx__engine_t *e)
     httpx__free(e->a, e->sensitive);
     e->sensitive = NULL;
     httpx__auth_release(&e->auth, e->a);
+    httpx__free(e->a, (void *)e->copts.uds_path);
+    httpx__free(e->a, (void *)e->copts.sockopts);
+    memset(&e->copts, 0, sizeof e->copts);
 }
 
 int httpx__engine_tls(httpx__engine_t *e, httpx_error_t *err)

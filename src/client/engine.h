@@ -71,6 +71,8 @@ typedef struct httpx__engine {
     httpx_retry_t retry;            /* statuses copied into retry_statuses */
     int retry_statuses[16];
     uint64_t requests, retries;     /* for the retry budget */
+    httpx__connect_opts_t copts;    /* uds, local address, socket options (owned) */
+    struct sockaddr_storage local;
 
     httpx__link_t exchanges;        /* in flight, to fail them on close */
     httpx__link_t streams;          /* open streaming responses, closed with the client */

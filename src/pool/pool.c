@@ -318,7 +318,8 @@ static httpx__conn_t *conn_new(httpx__pool_t *p, httpx__origin_t *o, const httpx
     p->connecting++;
     o->connecting++;
     o->open++;
-    c->connecting = httpx__connect_start(p->loop, p->resolver, o->host, o->port, conn_connected, c);
+    c->connecting = httpx__connect_start_opts(p->loop, p->resolver, o->host, o->port, p->lim.connect,
+                                              conn_connected, c);
     if (!c->connecting) {
         httpx__conn_close(c);
         return NULL;

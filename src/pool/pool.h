@@ -90,6 +90,7 @@ struct httpx__waiter {
 };
 
 typedef struct httpx__pool_limits {
+    const httpx__connect_opts_t *connect; /* socket options for every connection, or NULL */
     int max_connections;
     int max_keepalive;
     uint64_t keepalive_expiry_ms;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <cmocka.h>
 #include <httpx.h>
 #include "integration/peers.h"
@@ -397,6 +398,82 @@ static void custom_flow_and_netrc(void **state)
     unlink(path);
 }
 
+static void cross_origin_redirect_strips_credentials(void **state)
+{
+    (void)state;
+    if (!P.raw2[0])
+        fail_msg("no second origin in the peers");
+    static const char *const sensitive[] = {"X-Api-Key", NULL};
+    httpx_client_t *c;
+    assert_int_equal(httpx_client_new(HTTPX_CLIENT(.follow_redirects = true, .sensitive_headers = sensitive,
+                                                   .auth = HTTPX_BASIC_AUTH("u", "p")),
+                                      &c),
+                     0);
+    httpx_header_t hdrs[] = {{"X-Api-Key", "secret"}, {"Cookie", "sid=1"}, {"X-Plain", "ok"}, {0}};
+    char url[512];
+    httpx_response_t *r;
+    /* same origin: everything stays */
+    snprintf(url, sizeof url, "%s/redirect?to=/echo-headers", P.raw);
+    assert_int_equal(httpx_client_get(c, url, HTTPX_REQ(.headers = hdrs), &r), 0);
+    const char *t = httpx_response_text(r);
+    assert_non_null(strstr(t, "Authorization: Basic"));
+    assert_non_null(strstr(t, "X-Api-Key: secret"));
+    assert_non_null(strstr(t, "Cookie: sid=1"));
+    httpx_response_free(r);
+    /* another origin (another port): credentials, cookies and sensitive headers go */
+    snprintf(url, sizeof url, "%s/redirect?to=%s/echo-headers&status=307", P.raw, P.raw2);
+    assert_int_equal(httpx_client_get(c, url, HTTPX_REQ(.headers = hdrs), &r), 0);
+    t = httpx_response_text(r);
+    assert_int_equal(httpx_response_status(r), 200);
+    assert_null(strstr(t, "Authorization"));
+    assert_null(strstr(t, "X-Api-Key"));
+    assert_null(strstr(t, "Cookie"));
+    assert_non_null(strstr(t, "X-Plain: ok"));
+    assert_int_equal(httpx_response_history_count(r), 1);
+    httpx_response_free(r);
+    /* only http and https targets */
+    httpx_error_t err;
+    snprintf(url, sizeof url, "%s/redirect?to=ftp://127.0.0.1/x", P.raw);
+    assert_int_equal(httpx_client_get(c, url, HTTPX_REQ(.error = &err), &r), HTTPX_E_UNSUPPORTED_PROTOCOL);
+    httpx_client_free(c);
+    /* https -> http refused unless allowed */
+    assert_int_equal(httpx_client_new(HTTPX_CLIENT(.follow_redirects = true, .ca_file = P.ca_file), &c), 0);
+    assert_int_equal(httpx_client_get(c, U(P.nginx_tls, "/to-http"), HTTPX_REQ(.error = &err), &r),
+                     HTTPX_E_UNSUPPORTED_PROTOCOL);
+    assert_non_null(strstr(err.message, "https"));
+    httpx_client_free(c);
+    assert_int_equal(httpx_client_new(HTTPX_CLIENT(.follow_redirects = true, .ca_file = P.ca_file, .allow_downgrade = true),
+                                      &c),
+                     0);
+    assert_int_equal(httpx_client_get(c, U(P.nginx_tls, "/to-http"), NULL, &r), 0);
+    assert_string_equal(httpx_response_text(r), "hello from nginx\n");
+    httpx_response_free(r);
+    httpx_client_free(c);
+}
+
+static void unix_socket_and_local_address(void **state)
+{
+    (void)state;
+    if (!P.uds_path[0])
+        fail_msg("no unix socket in the peers");
+    httpx_client_t *c;
+    assert_int_equal(httpx_client_new(HTTPX_CLIENT(.uds = P.uds_path), &c), 0);
+    httpx_response_t *r;
+    assert_int_equal(httpx_client_get(c, "http://localhost/ok", NULL, &r), 0);
+    assert_string_equal(httpx_response_text(r), "hello");
+    httpx_response_free(r);
+    httpx_client_free(c);
+    httpx_sockopt_t so[] = {{SOL_SOCKET, SO_RCVBUF, 1 << 18}};
+    assert_int_equal(httpx_client_new(HTTPX_CLIENT(.local_address = "127.0.0.1", .socket_options = so,
+                                                   .nsocket_options = 1),
+                                      &c),
+                     0);
+    assert_int_equal(httpx_client_get(c, U(P.raw, "/ok"), NULL, &r), 0);
+    httpx_response_free(r);
+    httpx_client_free(c);
+    assert_int_equal(httpx_client_new(HTTPX_CLIENT(.local_address = "not an address"), &c), HTTPX_E_INVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -410,6 +487,8 @@ int main(void)
         cmocka_unit_test(retry_policy),
         cmocka_unit_test(form_json_multipart_bodies),
         cmocka_unit_test(custom_flow_and_netrc),
+        cmocka_unit_test(cross_origin_redirect_strips_credentials),
+        cmocka_unit_test(unix_socket_and_local_address),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
