@@ -78,6 +78,7 @@ class Bench:
     def __init__(self, cfg):
         self.cfg = cfg
         self.quick = cfg["mode"] == "quick"
+        self.stem = "results-quick" if self.quick else "results"  # a quick run does not overwrite the full one
         self.t = cfg["tools"]
         self.tmp = tempfile.mkdtemp(prefix="httpx-bench-py.")
         self.sections = []  # (title, markdown)
@@ -208,8 +209,8 @@ class Bench:
         q = self.quick
         concs = [1, 64] if q else [1, 16, 64, 256]
         reps = 2 if q else 3
-        n = 8000 if q else 30000
-        npy = 200 if q else 1000
+        n = 5000 if q else 30000
+        npy = 150 if q else 1000
         secs = 1
         rows = []
         md = ["| server | c | peer | req/s | client µs CPU/req | × wrk req/s | libhttpx × this (CPU/req) | saturated |",
@@ -314,6 +315,7 @@ class Bench:
                      ("curl (CLI, --http1.1)", dl(["curl", "-s", "-o", "/dev/null", "--http1.1", "--noproxy", "*",
                                                   "-w", "%{size_download} %{time_total}\n"] + cacert + [url]))]
             log("== 1 GiB download, %s" % tname)
+            peers[2][1]()  # warm-up, not recorded: nginx's first read of the file fills the page cache
             res = self.alternate(peers, reps)
             fl = self.med(res[peers[0][0]], "rps")
             for name, _ in peers:
@@ -521,9 +523,10 @@ class Bench:
         q = self.quick
         fast, tls = self.fast, self.tls
         h2env = {"BENCH_H2": "1", "BENCH_CA": self.ca}
-        cg_n = (300, 900) if q else (1000, 4000)
-        cg_h2 = (1000, 3000) if q else (2000, 8000)
-        hs_n = (2, 6) if q else (4, 16)
+        cg_n = (200, 600) if q else (1000, 4000)
+        cg_h2 = (500, 1500) if q else (2000, 8000)
+        hs_n = (2, 4) if q else (4, 16)
+        mult = 5 if q else 10  # allocation runs are this much longer (native speed)
         t = self.t
 
         def drv(tool, url, c, env=None):
@@ -533,6 +536,7 @@ class Bench:
             return lambda n: (["wrk", "-t1", "-c%d" % c, "-d%ds" % n, fast], {})
 
         h1 = [("libhttpx", drv("httpx_keepalive", fast, 1)),
+              ("libhttpx async (c=2)", drv("httpx_keepalive", fast, 2)),
               ("libcurl multi", drv("curl_keepalive", fast, 1)),
               ("wrk", wrkd(1))]
         h1_64 = [("libhttpx", drv("httpx_keepalive", fast, 64)),
@@ -548,20 +552,21 @@ class Bench:
         wrk_secs = (1, 2) if q else (1, 3)
         log("== stable counters: instructions (callgrind), allocations, syscalls per request (marginal)")
         prof = os.path.join(self.tmp, "profile-h1.out")
-        for label, peers, n12 in (("h1 keep-alive c=1 (fastserver)", h1, cg_n),
-                                  ("h1 keep-alive c=64 (fastserver)", h1_64, cg_n),
-                                  ("h2 100 streams, one TLS conn (nginx)", h2, cg_h2),
-                                  ("TLS full handshake + 1 request (nginx)", hs, hs_n)):
+        sets = [("h1 keep-alive c=1 (fastserver)", h1, cg_n), ("h1 keep-alive c=64 (fastserver)", h1_64, cg_n),
+                ("h2 100 streams, one TLS conn (nginx)", h2, cg_h2),
+                ("TLS full handshake + 1 request (nginx)", hs, hs_n)]
+        if q:
+            del sets[1]
+        for label, peers, n12 in sets:
             for name, mk in peers:
                 isw = name == "wrk"
                 a, b = (wrk_secs if isw else n12)
-                keep = prof if (label.startswith("h1 keep-alive c=1") and name == "libhttpx") else None
-                ins = self.marginal(mk, a, b, lambda c, e: self.callgrind(c, e, keep=keep))
+                ins = self.marginal(mk, a, b, self.callgrind)
                 if label.startswith("TLS"):
                     al = self.marginal(mk, a, b, self.mallocs)
                     sc = self.marginal(mk, a, b, self.syscalls)
                 else:
-                    ma, mb = ((1, 2) if isw else (n12[0] * 10, n12[1] * 10))
+                    ma, mb = ((1, 2) if isw else (n12[0] * mult, n12[1] * mult))
                     al = self.marginal(mk, ma, mb, self.mallocs)
                     sa, sb = ((1, 2) if isw else n12)
                     sc = self.marginal(mk, sa, sb, self.syscalls)
@@ -586,15 +591,26 @@ class Bench:
                               "\n".join(md) + "\n\nInstructions: valgrind callgrind, client user space, whole process "
                               "(runs of %d and %d requests; wrk: %d s and %d s, h2load %d/%d; handshakes %d and %d). "
                               "Allocations: bench/malloc_count.so (LD_PRELOAD; malloc, calloc, realloc, aligned), "
-                              "runs 10× longer. Syscalls: strace -c -f." % (
-                                  cg_n[0], cg_n[1], wrk_secs[0], wrk_secs[1], cg_h2[0], cg_h2[1], hs_n[0], hs_n[1])))
+                              "runs %d× longer. Syscalls: strace -c -f." % (
+                                  cg_n[0], cg_n[1], wrk_secs[0], wrk_secs[1], cg_h2[0], cg_h2[1], hs_n[0], hs_n[1],
+                                  mult)))
+        # The profile: the sync client's h1 keep-alive loop, collected only inside
+        # httpx_client_get (no process start-up, no dynamic linking).
+        n_prof = cg_n[1]
+        subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + prof, "--collect-atstart=no",
+                        "--toggle-collect=httpx_client_get", t["httpx_keepalive"], fast, str(n_prof), "1"],
+                       capture_output=True, timeout=600)
         if os.path.exists(prof) and shutil.which("callgrind_annotate"):
             p = subprocess.run(["callgrind_annotate", "--inclusive=no", prof], capture_output=True, text=True)
             lines = [ln for ln in p.stdout.splitlines() if re.match(r"^\s*[0-9,]+ \(", ln)]
             top = lines[1:13] if lines and "PROGRAM TOTALS" in lines[0] else lines[:12]
             self.profile = "\n".join(top)
             shutil.copy(prof, os.path.join(self.cfg["outdir"], "profile-h1.callgrind"))
-            self.sections.append(("Profile: libhttpx h1 keep-alive, c=1 (callgrind, self cost, %d requests)" % cg_n[1],
+            p = subprocess.run(["callgrind_annotate", "--inclusive=yes", prof], capture_output=True, text=True)
+            inc = [ln for ln in p.stdout.splitlines() if re.match(r"^\s*[0-9,]+ \(", ln) and "libhttpx" in ln]
+            self.profile += "\n\ninclusive (libhttpx functions):\n" + "\n".join(inc[:16])
+            self.sections.append(("Profile: libhttpx h1 keep-alive, c=1 (callgrind inside httpx_client_get, self "
+                                  "cost, %d requests)" % n_prof,
                                   "```\n" + self.profile + "\n```\n\nFull profile: bench/profile-h1.callgrind "
                                   "(`callgrind_annotate bench/profile-h1.callgrind`)."))
 
@@ -619,7 +635,7 @@ class Bench:
         body = []
         for title, md in self.sections:
             body += ["", "## " + title, "", md]
-        with open(os.path.join(out, "results.md"), "w") as f:
+        with open(os.path.join(out, self.stem + ".md"), "w") as f:
             f.write("\n".join(head + body) + "\n")
         self.write_plot()
 
@@ -628,7 +644,7 @@ class Bench:
         rows = self.plot.get("h1", [])
         if not rows:
             return
-        dat = os.path.join(out, "results.dat")
+        dat = os.path.join(out, self.stem + ".dat")
         peers = []
         for r in rows:
             if r[2] not in peers:
@@ -664,7 +680,7 @@ plot %s
 set title 'against nginx (one worker)'
 plot %s
 unset multiplot
-""" % (os.path.join(out, "results.png"),
+""" % (os.path.join(out, self.stem + ".png"),
             ", ".join("'%s' index 0 using %d:xtic(1) title '%s'" % (dat, i + 2, p) for i, p in enumerate(peers)),
             ", ".join("'%s' index 1 using %d:xtic(1) title '%s'" % (dat, i + 2, p) for i, p in enumerate(peers)))
         del cols
@@ -695,7 +711,7 @@ unset multiplot
                 self.sections.append((name, "failed: %r" % ex))
             log("   (%s: %.0f s)" % (name, time.monotonic() - s0))
         self.write()
-        log("\n== ratios (same run; details in bench/results.md)")
+        log("\n== ratios (same run; details in bench/%s.md)" % self.stem)
         for r in self.ratios:
             log("   " + r)
         log("   total %.0f s" % (time.monotonic() - t0))

@@ -14,7 +14,8 @@
 #    exit: tests/peers/peers.sh (nginx with one worker, plain, TLS h1/h2) into a
 #    temporary directory, and bench/fastserver.
 # 4. Runs bench/bench.py, which runs every scenario alternating the peers, writes
-#    bench/results.md, bench/results.png (and results.dat, profile-h1.callgrind),
+#    bench/results.md, bench/results.png (and results.dat, profile-h1.callgrind;
+#    a quick run writes results-quick.*),
 #    and prints the ratios.
 # Environment: BENCH_ONLY=h1,h2,download,handshake,idle,process,loops,counters
 # runs a subset; BENCH_SKIP_BUILD=1 uses build-bench/ as it is.
@@ -78,7 +79,7 @@ build_tool curl_keepalive "$ROOT/bench/curl_keepalive.c" "$curl_flags"
 build_tool curl_multisocket "$ROOT/bench/curl_multisocket.c" "$curl_flags"
 build_tool curl_conns "$ROOT/bench/curl_conns.c" "$curl_flags"
 build_tool floor_download "$ROOT/bench/floor_download.c" "$ssl_flags"
-build_tool malloc_count.so "$ROOT/bench/malloc_count.c" -shared -fPIC
+build_tool malloc_count.so "$ROOT/bench/malloc_count.c" -shared -fPIC -ldl
 for d in httpx_keepalive httpx_download httpx_conns; do
   [ -x "$BB/bench_$d" ] || { echo "bench: $BB/bench_$d was not built" >&2; exit 1; }
 done
@@ -124,5 +125,5 @@ cat >"$tmp/config.json" <<EOF
 EOF
 
 # ---- 4. scenarios ----------------------------------------------------------------
-echo "== running the $MODE bench (results: bench/results.md, bench/results.png)"
+echo "== running the $MODE bench"
 env -u PYTHONPATH -u PYTHONHOME timeout -k 10 "$LIFETIME" "$PY" "$ROOT/bench/bench.py" "$tmp/config.json"

@@ -28,6 +28,12 @@ extern "C" {
 
 typedef struct httpx_client httpx_client_t;
 
+/* A proxy route: URL pattern and proxy URL (NULL: go direct). */
+typedef struct httpx_proxy_mount {
+    const char *pattern;
+    const char *proxy;
+} httpx_proxy_mount_t;
+
 /* A socket option: setsockopt(fd, level, name, &value, sizeof value). */
 typedef struct httpx_sockopt {
     int level, name, value;
@@ -150,6 +156,19 @@ typedef struct httpx_client_opts {
     const char *local_address;
     const httpx_sockopt_t *socket_options;
     size_t nsocket_options;
+
+    /* Proxies. proxy: one for every URL ("http://[user:pass@]host:port" forwards
+     * http URLs and tunnels https ones with CONNECT; "socks5://" and "socks5h://"
+     * tunnel both). mounts: per-origin routes like HTTPX's ("all://", "https://",
+     * "all://" + "*.example.com" for subdomains, "https://example.com:8443"; proxy
+     * NULL = direct); the
+     * most specific wins. Unless no_env (HTTPX's trust_env=False), HTTP_PROXY,
+     * HTTPS_PROXY, ALL_PROXY and NO_PROXY (domains, IPs, CIDRs, "*") are honoured
+     * when neither proxy nor mounts is given. TLS to the proxy itself (https://
+     * proxies) is not built yet: HTTPX_E_UNSUPPORTED_PROTOCOL. */
+    const char *proxy;
+    const httpx_proxy_mount_t *mounts;  /* ended by {NULL} */
+    bool no_env;
 } httpx_client_opts_t;
 
 #define HTTPX_TLS_1_2 0x0303

@@ -12,6 +12,12 @@
 #include "decode/decode.h"
 #include "httpx.h"
 
+static const char *env_get(const char *name, void *user)
+{
+    (void)user;
+    return getenv(name);
+}
+
 static uint64_t secs_to_ms(double s, uint64_t dflt)
 {
     if (s == 0 || isnan(s))
@@ -106,6 +112,22 @@ int httpx__engine_init(httpx__engine_t *e, httpx_loop_t *loop, const httpx_clien
             e->copts.nsockopts = opts->nsocket_options;
         }
         copts = &e->copts;
+    }
+    bool has_proxy_fields = !opts->struct_size || opts->struct_size >= offsetof(httpx_client_opts_t, no_env) + 1;
+    httpx__proxy_config_t pc = {.trust_env = true, .getenv = env_get};
+    if (has_proxy_fields) {
+        pc.proxy = opts->proxy;
+        _Static_assert(sizeof(httpx_proxy_mount_t) == sizeof(httpx__proxy_mount_t), "mount layouts differ");
+        pc.mounts = (const httpx__proxy_mount_t *)(const void *)opts->mounts;
+        pc.trust_env = !opts->no_env;
+    }
+    if ((rc = httpx__proxy_table_new(e->a, &pc, &e->proxies, err))) {
+        httpx__engine_release(e);
+        return rc;
+    }
+    if (e->proxies && httpx__proxy_table_size(e->proxies) == 0) {
+        httpx__proxy_table_free(e->proxies); /* nothing to route: skip the lookups */
+        e->proxies = NULL;
     }
     httpx__pool_limits_t pl = {
         .connect = copts,
@@ -281,6 +303,8 @@ void httpx__engine_release(httpx__engine_t *e)
     httpx__free(e->a, e->sensitive);
     e->sensitive = NULL;
     httpx__auth_release(&e->auth, e->a);
+    httpx__proxy_table_free(e->proxies);
+    e->proxies = NULL;
     httpx__free(e->a, (void *)e->copts.uds_path);
     httpx__free(e->a, (void *)e->copts.sockopts);
     memset(&e->copts, 0, sizeof e->copts);

@@ -648,9 +648,19 @@ static void x_acquire(httpx__exchange_t *x, bool fresh)
     httpx__conn_user_t u = {on_connected, on_conn_io, x};
     const httpx_url_t *url = x->url;
     bool https = strcmp(url->scheme, "https") == 0;
-    bool mux_likely = https ? x->eng->http2 : x->eng->h2_prior_knowledge;
-    int rc = httpx__pool_acquire(x->eng->pool, url->origin, url->host, url->port, https ? x->eng->tls : NULL, fresh,
-                                 mux_likely, &x->waiter, &u);
+    bool mux_likely = https ? x->eng->http2 : x->eng->h2_prior_knowledge && x->via == HTTPX__VIA_DIRECT;
+    const httpx__proxy_t *px = x->proxy;
+    httpx__route_t route = {
+        .key = x->route_key,
+        .host = px ? px->host : url->host,
+        .port = px ? px->port : url->port,
+        .tls = https ? x->eng->tls : NULL,
+        .origin_host = url->host,
+        .origin_port = url->port,
+        .via = x->via,
+        .proxy = px,
+    };
+    int rc = httpx__pool_acquire(x->eng->pool, &route, fresh, mux_likely, &x->waiter, &u);
     if (rc < 0)
         fail(x, rc, HTTPX_PHASE_POOL, "out of memory");
 }
@@ -712,6 +722,7 @@ int httpx__exchange_new(httpx__engine_t *e, const char *method, const char *url,
     httpx__buf_init(&x->piece, e->a, 0);
     httpx__buf_init(&x->cookie_header, e->a, 64u << 10);
     httpx__buf_init(&x->auth_header, e->a, 16u << 10);
+    httpx__buf_init(&x->proxy_auth, e->a, 4u << 10);
     httpx__buf_init(&x->trailers, e->a, e->limits.max_header_bytes);
     httpx__buf_init(&x->h2_pending, e->a, 64u << 20);
     httpx__timer_init(&x->timer, e->loop, on_timer, x);

@@ -92,6 +92,12 @@ struct httpx__exchange {
     bool was_h2;                   /* the response came over HTTP/2 */
     int h2_retries;                /* streams the server did not process, sent again */
 
+    /* the route: direct, or through a proxy (client/request.c) */
+    int via;                       /* HTTPX__VIA_* */
+    const httpx__proxy_t *proxy;
+    char route_key[640];
+    httpx__buf_t proxy_auth;       /* Proxy-Authorization for forwarded requests */
+
     /* hops: redirects and authentication (client/hops.c) */
     bool follow;                   /* follow redirects */
     int redirects;                 /* followed so far */
@@ -122,6 +128,8 @@ int httpx__request_build(httpx__exchange_t *x, const char *method, const char *u
  * headers, cookie and auth values and framing, followed by `body` (a bytes body).
  * Resets what was sent. 0 or HTTPX_E_NOMEM. */
 int httpx__request_write_head(httpx__exchange_t *x, const void *body, size_t body_len);
+/* Pick the route for x->url (proxy table, else direct). 0 or an error in *err. */
+int httpx__request_route(httpx__exchange_t *x, httpx_error_t *err);
 /* Refill x->piece (emptied first) with the next piece of a FILE or PRODUCER body (chunk-framed when
  * chunked). Returns 0 (possibly with nothing added when the source ended) or an
  * error with x->err set. */

@@ -413,6 +413,8 @@ int httpx__hop_advance(httpx__exchange_t *x, httpx_error_t *err)
         httpx_url_free(x->url);
         x->url = to;
         x->redirects++;
+        if ((rc = httpx__request_route(x, err)))
+            return rc;
     } else { /* AUTH (with credentials now) or RETRY: the same request again */
         int rc = httpx__request_rewind(x);
         if (rc)

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "auth/auth.h"
 #include "body/body.h"
 #include "client/exchange.h"
 #include "client/headers.h"
@@ -80,10 +81,50 @@ static int build_url(httpx__exchange_t *x, const char *url, const httpx_req_opts
     }
     x->url = u;
     if (strcmp(u->scheme, "https") == 0)
-        return httpx__engine_tls(e, err);
-    if (strcmp(u->scheme, "http") != 0)
+        rc = httpx__engine_tls(e, err);
+    else if (strcmp(u->scheme, "http") != 0)
         return httpx__err(err, HTTPX_E_UNSUPPORTED_PROTOCOL, HTTPX_PHASE_SETUP,
                           "unsupported scheme \"%s\" in url (http and https only)", u->scheme);
+    return rc ? rc : httpx__request_route(x, err);
+}
+
+int httpx__request_route(httpx__exchange_t *x, httpx_error_t *err)
+{
+    httpx__engine_t *e = x->eng;
+    const httpx_url_t *u = x->url;
+    const httpx__proxy_t *px = NULL;
+    if (e->proxies && httpx__proxy_for(e->proxies, u, &px) == HTTPX_E_NOMEM)
+        return httpx__err(err, HTTPX_E_NOMEM, HTTPX_PHASE_SETUP, "out of memory");
+    x->proxy = px;
+    httpx__buf_reset(&x->proxy_auth);
+    if (!px) {
+        x->via = HTTPX__VIA_DIRECT;
+        snprintf(x->route_key, sizeof x->route_key, "%s", u->origin);
+        return 0;
+    }
+    bool https = strcmp(u->scheme, "https") == 0;
+    switch (px->kind) {
+    case HTTPX__PROXY_HTTP:
+        x->via = https ? HTTPX__VIA_CONNECT : HTTPX__VIA_FORWARD;
+        break;
+    case HTTPX__PROXY_SOCKS5:
+    case HTTPX__PROXY_SOCKS5H:
+        x->via = HTTPX__VIA_SOCKS5;
+        break;
+    default:
+        return httpx__err(err, HTTPX_E_UNSUPPORTED_PROTOCOL, HTTPX_PHASE_SETUP,
+                          "proxy \"%s\": TLS to the proxy itself is not supported yet", px->url);
+    }
+    /* Forwarded requests share the proxy's connections; tunnels are per origin. */
+    if (x->via == HTTPX__VIA_FORWARD)
+        snprintf(x->route_key, sizeof x->route_key, "forward %s", px->url);
+    else
+        snprintf(x->route_key, sizeof x->route_key, "%s via %s", u->origin, px->url);
+    if (x->via == HTTPX__VIA_FORWARD && px->username) {
+        int rc = httpx__auth_basic(px->username, px->password ? px->password : "", &x->proxy_auth);
+        if (rc)
+            return httpx__err(err, rc, HTTPX_PHASE_SETUP, "invalid proxy credentials");
+    }
     return 0;
 }
 
@@ -244,11 +285,21 @@ int httpx__request_write_head(httpx__exchange_t *x, const void *body, size_t bod
     httpx__buf_init(&b, e->a, 0);
     static const char expect[] = "Expect: 100-continue\r\n";
     const char *method = x->method;
-    size_t mlen = strlen(method), tlen = strlen(u->target), alen = strlen(u->authority);
+    /* Through a forwarding proxy the request-target is the absolute URL (RFC 9112
+     * 3.2.2), without its fragment. */
+    const char *target = u->target;
+    size_t tlen = strlen(target);
+    if (x->via == HTTPX__VIA_FORWARD) {
+        target = u->str;
+        const char *hash = strchr(target, '#');
+        tlen = hash ? (size_t)(hash - target) : strlen(target);
+    }
+    size_t mlen = strlen(method), alen = strlen(u->authority);
+    size_t pauth = httpx__buf_size(&x->proxy_auth);
     size_t flen = strlen(x->framing_line);
     bool own_host = httpx_headers_get(x->req_headers, "Host") != NULL;
     size_t ndef = httpx_headers_count(e->headers), nreq = httpx_headers_count(x->req_headers);
-    size_t need = mlen + 1 + tlen + 11 + (own_host ? 0 : 8 + alen) + flen + 2 + extra_size(x) +
+    size_t need = mlen + 1 + tlen + 11 + (own_host ? 0 : 8 + alen) + flen + 2 + extra_size(x) + (pauth ? pauth + 23 : 0) +
                   (x->expect_continue ? sizeof expect - 1 : 0);
     const char *name, *value;
     for (size_t i = 0; i < ndef; i++) {
@@ -267,7 +318,7 @@ int httpx__request_write_head(httpx__exchange_t *x, const void *body, size_t bod
     }
     put(&b, method, mlen);
     put(&b, " ", 1);
-    put(&b, u->target, tlen);
+    put(&b, target, tlen);
     put(&b, " HTTP/1.1\r\n", 11);
     if (!own_host)
         put_field(&b, "Host", 4, u->authority, alen);
@@ -284,6 +335,8 @@ int httpx__request_write_head(httpx__exchange_t *x, const void *body, size_t bod
         put_field(&b, "Cookie", 6, httpx__buf_ptr(&x->cookie_header), httpx__buf_size(&x->cookie_header));
     if (httpx__buf_size(&x->auth_header))
         put_field(&b, "Authorization", 13, httpx__buf_ptr(&x->auth_header), httpx__buf_size(&x->auth_header));
+    if (pauth)
+        put_field(&b, "Proxy-Authorization", 19, httpx__buf_ptr(&x->proxy_auth), pauth);
     put(&b, x->framing_line, flen);
     if (x->expect_continue)
         put(&b, expect, sizeof expect - 1);
@@ -411,6 +464,7 @@ void httpx__request_release(httpx__exchange_t *x)
     httpx__buf_release(&x->piece);
     httpx__buf_release(&x->cookie_header);
     httpx__buf_release(&x->auth_header);
+    httpx__buf_release(&x->proxy_auth);
     httpx_headers_free(x->req_headers);
     x->req_headers = NULL;
     httpx_url_free(x->url);

@@ -13,8 +13,12 @@
 struct httpx__origin {
     httpx__origin_t *hnext;   /* hash chain */
     char *key;
-    char *host;
+    char *host;               /* where connections dial */
     int port;
+    char *origin_host;        /* the origin behind a proxy (or the same as host) */
+    int origin_port;
+    int via;
+    const httpx__proxy_t *proxy;
     uint32_t hash;
     httpx__link_t idle;       /* LIFO: push and pop at head */
     int open;                 /* connections of this origin */
@@ -123,6 +127,7 @@ static void origin_free(httpx__pool_t *p, httpx__origin_t *o)
 {
     httpx__free(p->a, o->key);
     httpx__free(p->a, o->host);
+    httpx__free(p->a, o->origin_host);
     httpx__free(p->a, o);
 }
 
@@ -180,9 +185,9 @@ static int grow_buckets(httpx__pool_t *p)
     return 0;
 }
 
-static httpx__origin_t *origin_get(httpx__pool_t *p, const char *key, const char *host, int port,
-                                   httpx__tls_ctx_t *tls)
+static httpx__origin_t *origin_get(httpx__pool_t *p, const httpx__route_t *r)
 {
+    const char *key = r->key;
     uint32_t h = hash_str(key);
     for (httpx__origin_t *o = p->buckets[h & (p->nbuckets - 1)]; o; o = o->hnext)
         if (o->hash == h && strcmp(o->key, key) == 0)
@@ -193,13 +198,17 @@ static httpx__origin_t *origin_get(httpx__pool_t *p, const char *key, const char
     if (!o)
         return NULL;
     o->key = httpx__strdup(p->a, key);
-    o->host = httpx__strdup(p->a, host);
-    if (!o->key || !o->host) {
+    o->host = httpx__strdup(p->a, r->host);
+    o->origin_host = httpx__strdup(p->a, r->origin_host ? r->origin_host : r->host);
+    if (!o->key || !o->host || !o->origin_host) {
         origin_free(p, o);
         return NULL;
     }
-    o->port = port;
-    o->tls = tls;
+    o->port = r->port;
+    o->origin_port = r->origin_port ? r->origin_port : r->port;
+    o->via = r->via;
+    o->proxy = r->proxy;
+    o->tls = r->tls;
     o->hash = h;
     list_init(&o->idle);
     list_init(&o->shared);
@@ -264,6 +273,136 @@ static void tls_step(httpx__conn_t *c)
     connect_done(c);
 }
 
+static void start_tls(httpx__conn_t *c);
+
+/* A proxy handshake (SOCKS5 or CONNECT) on the fresh TCP connection to the proxy. */
+typedef struct httpx__px httpx__px_t;
+struct httpx__px {
+    bool socks;
+    httpx__socks5_t s;
+    httpx__tunnel_t t;
+    httpx__buf_t out;            /* CONNECT request */
+    size_t out_off;
+};
+
+static void px_free(httpx__conn_t *c)
+{
+    if (!c->px)
+        return;
+    httpx__buf_release(&c->px->out);
+    httpx__free(c->pool->a, c->px);
+    c->px = NULL;
+}
+
+static void px_step(httpx__conn_t *c)
+{
+    httpx__px_t *px = c->px;
+    httpx_error_t e = {0};
+    for (;;) {
+        /* write what the handshake has to say */
+        const char *data;
+        size_t len;
+        if (px->socks) {
+            httpx__socks5_output(&px->s, &data, &len);
+        } else {
+            data = httpx__buf_ptr(&px->out) + px->out_off;
+            len = httpx__buf_size(&px->out) - px->out_off;
+        }
+        if (len) {
+            ssize_t w = send(c->fd, data, len, MSG_NOSIGNAL);
+            if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                httpx_io_set(&c->io, HTTPX_IO_WRITE);
+                return;
+            }
+            if (w < 0) {
+                httpx__err(&e, HTTPX_E_PROXY, HTTPX_PHASE_CONNECT, "proxy %s:%d: %s", c->origin->host,
+                           c->origin->port, strerror(errno));
+                connect_failed(c, HTTPX_E_PROXY, &e);
+                return;
+            }
+            if (px->socks)
+                httpx__socks5_sent(&px->s, (size_t)w);
+            else
+                px->out_off += (size_t)w;
+            continue;
+        }
+        /* then read its answer */
+        if (httpx__buf_reserve(&c->rbuf, 4096)) {
+            connect_failed(c, HTTPX_E_NOMEM, NULL);
+            return;
+        }
+        ssize_t n = recv(c->fd, httpx__buf_tail(&c->rbuf), httpx__buf_room(&c->rbuf), 0);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            httpx_io_set(&c->io, HTTPX_IO_READ);
+            return;
+        }
+        int rc;
+        size_t used = 0;
+        if (n <= 0) {
+            rc = px->socks ? httpx__socks5_eof(&px->s, &e) : httpx__tunnel_eof(&px->t, &e);
+            if (!rc)
+                rc = httpx__err(&e, HTTPX_E_PROXY, HTTPX_PHASE_CONNECT, "proxy closed the connection");
+        } else {
+            httpx__buf_commit(&c->rbuf, (size_t)n);
+            if (px->socks) {
+                rc = httpx__socks5_feed(&px->s, httpx__buf_ptr(&c->rbuf), httpx__buf_size(&c->rbuf), &used, &e);
+                httpx__buf_consume(&c->rbuf, used);
+            } else {
+                rc = httpx__tunnel_feed(&px->t, httpx__buf_ptr(&c->rbuf), httpx__buf_size(&c->rbuf), &used, &e);
+                if (rc == 1)
+                    httpx__buf_consume(&c->rbuf, used);
+            }
+        }
+        if (rc < 0) {
+            connect_failed(c, rc, &e);
+            return;
+        }
+        if (rc == 1) {
+            /* The tunnel is open; whatever follows is the origin's (nothing, normally). */
+            px_free(c);
+            if (c->origin->tls)
+                start_tls(c);
+            else {
+                if (httpx_io_set(&c->io, 0)) {
+                    connect_failed(c, HTTPX_E_NOMEM, NULL);
+                    return;
+                }
+                connect_done(c);
+            }
+            return;
+        }
+    }
+}
+
+static int px_begin(httpx__conn_t *c)
+{
+    const httpx__origin_t *o = c->origin;
+    httpx__px_t *px = HTTPX__NEW(c->pool->a, httpx__px_t);
+    if (!px)
+        return HTTPX_E_NOMEM;
+    c->px = px;
+    httpx__buf_init(&px->out, c->pool->a, 16u << 10);
+    httpx_error_t e = {0};
+    int rc;
+    if (o->via == HTTPX__VIA_SOCKS5) {
+        px->socks = true;
+        /* socks5h, or a literal address: the proxy gets the name or the address as is.
+         * (socks5 with a host name also sends the name: the proxy resolves it.) */
+        rc = httpx__socks5_init(&px->s, o->origin_host, o->origin_port, true, o->proxy->username,
+                                o->proxy->password, &e);
+    } else {
+        rc = httpx__tunnel_init(&px->t, o->origin_host, o->origin_port, &e);
+        if (!rc)
+            rc = httpx__tunnel_write(&px->t, o->proxy, NULL, &px->out, &e);
+    }
+    if (rc) {
+        connect_failed(c, rc, &e);
+        return rc;
+    }
+    px_step(c);
+    return 0;
+}
+
 static void conn_connected(int status, int fd, const httpx__connect_info_t *info,
                            const httpx_error_t *err, void *user)
 {
@@ -280,12 +419,21 @@ static void conn_connected(int status, int fd, const httpx__connect_info_t *info
         return;
     }
     c->io_active = true;
+    if (c->origin->via == HTTPX__VIA_SOCKS5 || c->origin->via == HTTPX__VIA_CONNECT) {
+        px_begin(c);
+        return;
+    }
     if (!c->origin->tls) {
         connect_done(c);
         return;
     }
+    start_tls(c);
+}
+
+static void start_tls(httpx__conn_t *c)
+{
     httpx_error_t e = {0};
-    int rc = httpx__tls_new(c->origin->tls, fd, c->origin->host, c->origin->port, &c->tls, &e);
+    int rc = httpx__tls_new(c->origin->tls, c->fd, c->origin->origin_host, c->origin->origin_port, &c->tls, &e);
     if (rc) {
         connect_failed(c, rc, &e);
         return;
@@ -345,11 +493,10 @@ static void conn_take(httpx__conn_t *c, httpx__waiter_t *w, const httpx__conn_us
     w->ready(w, c);
 }
 
-int httpx__pool_acquire(httpx__pool_t *p, const char *origin_key, const char *host, int port,
-                        httpx__tls_ctx_t *tls, bool fresh, bool mux_likely, httpx__waiter_t *w,
-                        const httpx__conn_user_t *user)
+int httpx__pool_acquire(httpx__pool_t *p, const httpx__route_t *route, bool fresh, bool mux_likely,
+                        httpx__waiter_t *w, const httpx__conn_user_t *user)
 {
-    httpx__origin_t *o = origin_get(p, origin_key, host, port, tls);
+    httpx__origin_t *o = origin_get(p, route);
     if (!o)
         return HTTPX_E_NOMEM;
     w->origin = o;
@@ -497,6 +644,7 @@ void httpx__conn_close(httpx__conn_t *c)
         httpx__connect_cancel(c->connecting);
         c->connecting = NULL;
     }
+    px_free(c);
     if (c->tls) {
         if (!c->handshaking)
             httpx__tls_shutdown(c->tls); /* best effort close_notify */
@@ -538,6 +686,10 @@ static void conn_io_cb(httpx_io_t *io, int events, void *user)
 {
     httpx__conn_t *c = user;
     (void)io;
+    if (c->px) {
+        px_step(c);
+        return;
+    }
     if (c->handshaking) {
         tls_step(c);
         return;

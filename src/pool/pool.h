@@ -18,6 +18,7 @@
 #include "loop/loop.h"
 #include "net/connect.h"
 #include "tls/tls.h"
+#include "proxy/proxy.h"
 
 typedef struct httpx__pool httpx__pool_t;
 typedef struct httpx__origin httpx__origin_t;
@@ -63,6 +64,7 @@ struct httpx__conn {
     httpx__conn_user_t user;
     httpx__tls_t *tls;              /* https: the TLS layer over fd, else NULL */
     bool handshaking;               /* TCP is up, TLS is not yet */
+    struct httpx__px *px;           /* a proxy handshake in progress (SOCKS5, CONNECT) */
     uint64_t tls_done_ns;           /* CLOCK_MONOTONIC when the handshake finished */
     int want;                       /* after HTTPX__CONN_AGAIN: the readiness to wait for */
 
@@ -88,6 +90,25 @@ struct httpx__waiter {
      * user.connected). */
     void (*ready)(httpx__waiter_t *w, httpx__conn_t *c);
 };
+
+/* How a connection reaches its origin. */
+enum {
+    HTTPX__VIA_DIRECT = 0,
+    HTTPX__VIA_FORWARD,   /* an HTTP proxy, requests in absolute form (http URLs) */
+    HTTPX__VIA_CONNECT,   /* an HTTP proxy's CONNECT tunnel, then TLS to the origin */
+    HTTPX__VIA_SOCKS5     /* a SOCKS5 proxy's tunnel (then TLS for https) */
+};
+
+typedef struct httpx__route {
+    const char *key;            /* pool key: the origin, or proxy and origin */
+    const char *host;           /* where to dial: the origin, or the proxy */
+    int port;
+    httpx__tls_ctx_t *tls;      /* TLS to the origin, or NULL */
+    const char *origin_host;    /* the origin (SNI, certificate, tunnel target) */
+    int origin_port;
+    int via;                    /* HTTPX__VIA_* */
+    const httpx__proxy_t *proxy;/* with via != DIRECT; must outlive the pool */
+} httpx__route_t;
 
 typedef struct httpx__pool_limits {
     const httpx__connect_opts_t *connect; /* socket options for every connection, or NULL */
@@ -120,9 +141,8 @@ void httpx__pool_close_idle(httpx__pool_t *p);
  * w->ready synchronously when one is available now (returns 1), or queues the
  * waiter (returns 0), or fails (< 0: NOMEM). `fresh` forbids reusing an idle
  * connection (the stale-connection retry). */
-int httpx__pool_acquire(httpx__pool_t *p, const char *origin_key, const char *host, int port,
-                        httpx__tls_ctx_t *tls, bool fresh, bool mux_likely, httpx__waiter_t *w,
-                        const httpx__conn_user_t *user);
+int httpx__pool_acquire(httpx__pool_t *p, const httpx__route_t *route, bool fresh, bool mux_likely,
+                        httpx__waiter_t *w, const httpx__conn_user_t *user);
 /* Stop waiting (pool timeout or cancel). No-op if not queued. */
 void httpx__pool_cancel_wait(httpx__pool_t *p, httpx__waiter_t *w);
 /* The exchange is done with a BUSY connection that can be reused. */

@@ -212,7 +212,7 @@ bool httpx__socks5_done(const httpx__socks5_t *s);
 #define HTTPX__CONNECT_MAX_FIELDS 64
 #define HTTPX__CONNECT_MAX_HEAD (16u * 1024u)
 
-typedef struct httpx__connect {
+typedef struct httpx__tunnel {
     char target[272];           /* authority-form "host:port", IPv6 in brackets */
     size_t scan;                /* head parser resume offset */
     size_t used;                /* bytes of interim (1xx) heads already consumed */
@@ -220,12 +220,12 @@ typedef struct httpx__connect {
     httpx__h1_field_t fields[HTTPX__CONNECT_MAX_FIELDS];
     httpx__h1_head_t head;      /* the last head parsed: slices into the fed buffer */
     int state;                  /* internal */
-} httpx__connect_t;
+} httpx__tunnel_t;
 
 /* Prepare a tunnel to host:port (host as in httpx_url_t: IPv6 without brackets, or
  * with them). HTTPX_E_INVAL (empty host, host > 255 bytes or with bytes not allowed
  * in an authority, port outside 1..65535) with detail in *err. */
-int httpx__connect_init(httpx__connect_t *c, const char *host, int port, httpx_error_t *err);
+int httpx__tunnel_init(httpx__tunnel_t *c, const char *host, int port, httpx_error_t *err);
 /* Append the request head to `out`:
  *   CONNECT host:port HTTP/1.1\r\n
  *   Host: host:port\r\n
@@ -237,7 +237,7 @@ int httpx__connect_init(httpx__connect_t *c, const char *host, int port, httpx_e
  * leave `out` unchanged: HTTPX_E_INVAL (bad extra name or value with CR, LF, NUL;
  * Content-Length or Transfer-Encoding among extra; a username with ':'; the buffer's
  * cap reached), HTTPX_E_NOMEM. */
-int httpx__connect_write(const httpx__connect_t *c, const httpx__proxy_t *proxy,
+int httpx__tunnel_write(const httpx__tunnel_t *c, const httpx__proxy_t *proxy,
                          const httpx_header_t *extra, httpx__buf_t *out, httpx_error_t *err);
 /* Feed the proxy's response: buf[0, len) is everything received so far (the same
  * bytes again, grown, on each call). Interim 1xx heads are skipped (101 is refused).
@@ -247,9 +247,9 @@ int httpx__connect_write(const httpx__connect_t *c, const httpx__proxy_t *proxy,
  * (407)", "... proxy answered 502 ...", or a malformed or oversized head (the
  * parser's reason in the message). After a final response c->head and c->fields
  * describe it (slices into buf), e.g. for Proxy-Authenticate. */
-int httpx__connect_feed(httpx__connect_t *c, const char *buf, size_t len, size_t *used,
+int httpx__tunnel_feed(httpx__tunnel_t *c, const char *buf, size_t len, size_t *used,
                         httpx_error_t *err);
 /* The proxy closed the connection: 0 if the tunnel was open, else HTTPX_E_PROXY. */
-int httpx__connect_eof(const httpx__connect_t *c, httpx_error_t *err);
+int httpx__tunnel_eof(const httpx__tunnel_t *c, httpx_error_t *err);
 
 #endif

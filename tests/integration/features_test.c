@@ -474,6 +474,81 @@ static void unix_socket_and_local_address(void **state)
     assert_int_equal(httpx_client_new(HTTPX_CLIENT(.local_address = "not an address"), &c), HTTPX_E_INVAL);
 }
 
+static void through_proxies(void **state)
+{
+    (void)state;
+    if (!P.proxy_http[0] || !P.proxy_socks[0])
+        fail_msg("no proxies in the peers");
+    httpx_response_t *r;
+    httpx_client_t *c;
+    char proxy[256];
+    /* forward proxy for http */
+    assert_int_equal(httpx_client_new(HTTPX_CLIENT(.proxy = P.proxy_http, .no_env = true), &c), 0);
+    assert_int_equal(httpx_client_get(c, U(P.raw, "/echo"), NULL, &r), 0);
+    const char *t = httpx_response_text(r);
+    assert_non_null(strstr(t, "Via: 1.1 httpx-test-proxy"));
+    httpx_response_free(r);
+    /* CONNECT tunnel for https (TLS to the origin through it), HTTP/2 inside */
+    httpx_client_free(c);
+    assert_int_equal(httpx_client_new(HTTPX_CLIENT(.proxy = P.proxy_http, .no_env = true, .ca_file = P.ca_file, .http2 = true), &c), 0);
+    httpx_error_t err = {0};
+    int rc = httpx_client_get(c, U(P.nginx_tls, "/small.txt"), HTTPX_REQ(.error = &err), &r);
+    if (rc)
+        print_message("  CONNECT: %s\n", err.message);
+    assert_int_equal(rc, 0);
+    assert_string_equal(httpx_response_text(r), "hello from nginx\n");
+    assert_string_equal(httpx_response_http_version(r), "HTTP/2");
+    httpx_response_free(r);
+    httpx_client_free(c);
+    /* proxy authentication */
+    snprintf(proxy, sizeof proxy, "http://%s:%s@%s", P.proxy_http_user, P.proxy_http_pass,
+             P.proxy_http_auth + strlen("http://"));
+    assert_int_equal(httpx_client_new(HTTPX_CLIENT(.proxy = proxy, .no_env = true), &c), 0);
+    assert_int_equal(httpx_client_get(c, U(P.raw, "/ok"), NULL, &r), 0);
+    assert_int_equal(httpx_response_status(r), 200);
+    httpx_response_free(r);
+    httpx_client_free(c);
+    assert_int_equal(httpx_client_new(HTTPX_CLIENT(.proxy = P.proxy_http_auth, .no_env = true), &c), 0);
+    assert_int_equal(httpx_client_get(c, U(P.raw, "/ok"), NULL, &r), 0);
+    assert_int_equal(httpx_response_status(r), 407);
+    httpx_response_free(r);
+    httpx_client_free(c);
+    /* SOCKS5 (remote names: *.proxy.test resolves only at the proxy) */
+    snprintf(proxy, sizeof proxy, "socks5h://%s", P.proxy_socks + strlen("socks5://"));
+    assert_int_equal(httpx_client_new(HTTPX_CLIENT(.proxy = proxy, .no_env = true), &c), 0);
+    char url[256];
+    snprintf(url, sizeof url, "http://raw.proxy.test:%s/ok", strrchr(P.raw, ':') + 1);
+    rc = httpx_client_get(c, url, HTTPX_REQ(.error = &err), &r);
+    if (rc)
+        print_message("  SOCKS5: %s\n", err.message);
+    assert_int_equal(rc, 0);
+    assert_string_equal(httpx_response_text(r), "hello");
+    httpx_response_free(r);
+    httpx_client_free(c);
+    snprintf(proxy, sizeof proxy, "socks5://%s:%s@%s", P.proxy_socks_user, P.proxy_socks_pass,
+             P.proxy_socks_auth + strlen("socks5://"));
+    assert_int_equal(httpx_client_new(HTTPX_CLIENT(.proxy = proxy, .no_env = true, .ca_file = P.ca_file), &c), 0);
+    assert_int_equal(httpx_client_get(c, U(P.nginx_tls, "/small.txt"), NULL, &r), 0);
+    assert_string_equal(httpx_response_text(r), "hello from nginx\n");
+    httpx_response_free(r);
+    httpx_client_free(c);
+    /* environment variables, and NO_PROXY */
+    setenv("HTTP_PROXY", P.proxy_http, 1);
+    setenv("NO_PROXY", "localhost", 1);
+    assert_int_equal(httpx_client_new(NULL, &c), 0);
+    assert_int_equal(httpx_client_get(c, U(P.raw, "/echo"), NULL, &r), 0);
+    assert_null(strstr(httpx_response_text(r), "Via:")); /* 127.0.0.1 is loopback: NO_PROXY localhost */
+    httpx_response_free(r);
+    httpx_client_free(c);
+    unsetenv("NO_PROXY");
+    assert_int_equal(httpx_client_new(NULL, &c), 0);
+    assert_int_equal(httpx_client_get(c, U(P.raw, "/echo"), NULL, &r), 0);
+    assert_non_null(strstr(httpx_response_text(r), "Via: 1.1 httpx-test-proxy"));
+    httpx_response_free(r);
+    httpx_client_free(c);
+    unsetenv("HTTP_PROXY");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -489,6 +564,7 @@ int main(void)
         cmocka_unit_test(custom_flow_and_netrc),
         cmocka_unit_test(cross_origin_redirect_strips_credentials),
         cmocka_unit_test(unix_socket_and_local_address),
+        cmocka_unit_test(through_proxies),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

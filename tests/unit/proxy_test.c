@@ -866,14 +866,14 @@ static void test_socks5_init_errors(void **state)
 static char *connect_bytes(const char *host, int port, const char *proxy_url,
                            const httpx_header_t *extra)
 {
-    httpx__connect_t c;
+    httpx__tunnel_t c;
     httpx_error_t e = {0};
-    if (httpx__connect_init(&c, host, port, &e))
+    if (httpx__tunnel_init(&c, host, port, &e))
         fail_msg("connect init: %s", e.message);
     httpx__proxy_t *p = proxy_url ? proxy_ok(proxy_url) : NULL;
     httpx__buf_t b;
     httpx__buf_init(&b, httpx_default_allocator(), 4096);
-    if (httpx__connect_write(&c, p, extra, &b, &e))
+    if (httpx__tunnel_write(&c, p, extra, &b, &e))
         fail_msg("connect write: %s", e.message);
     httpx__proxy_free(p);
     size_t n;
@@ -931,28 +931,28 @@ static void test_connect_write_errors(void **state)
         {{"Content-Length", "0"}, {NULL, NULL}},
         {{"transfer-encoding", "chunked"}, {NULL, NULL}},
     };
-    httpx__connect_t c;
-    assert_int_equal(httpx__connect_init(&c, "example.com", 443, NULL), 0);
+    httpx__tunnel_t c;
+    assert_int_equal(httpx__tunnel_init(&c, "example.com", 443, NULL), 0);
     httpx__buf_t b;
     httpx__buf_init(&b, httpx_default_allocator(), 4096);
     assert_int_equal(httpx__buf_append_str(&b, "keep"), 0);
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         httpx_error_t e = {0};
-        assert_int_equal(httpx__connect_write(&c, NULL, bad[i], &b, &e), HTTPX_E_INVAL);
+        assert_int_equal(httpx__tunnel_write(&c, NULL, bad[i], &b, &e), HTTPX_E_INVAL);
         check_message(&e);
         assert_int_equal(httpx__buf_size(&b), 4);
     }
     /* a username with ':' cannot be sent as basic auth */
     httpx__proxy_t *p = proxy_ok("http://a%3Ab:c@p");
     httpx_error_t e = {0};
-    assert_int_equal(httpx__connect_write(&c, p, NULL, &b, &e), HTTPX_E_INVAL);
+    assert_int_equal(httpx__tunnel_write(&c, p, NULL, &b, &e), HTTPX_E_INVAL);
     expect_msg(&e, "username contains ':'");
     httpx__proxy_free(p);
     /* the buffer's cap: refused, buffer unchanged */
     httpx__buf_t small;
     httpx__buf_init(&small, httpx_default_allocator(), 40);
     assert_int_equal(httpx__buf_append_str(&small, "0123456789"), 0);
-    assert_int_equal(httpx__connect_write(&c, NULL, NULL, &small, &e), HTTPX_E_INVAL);
+    assert_int_equal(httpx__tunnel_write(&c, NULL, NULL, &small, &e), HTTPX_E_INVAL);
     expect_msg(&e, "exceeds the buffer's cap");
     assert_int_equal(httpx__buf_size(&small), 10);
     assert_memory_equal(httpx__buf_ptr(&small), "0123456789", 10);
@@ -960,28 +960,28 @@ static void test_connect_write_errors(void **state)
     httpx__buf_release(&b);
 
     /* init errors */
-    assert_int_equal(httpx__connect_init(&c, "", 443, &e), HTTPX_E_INVAL);
-    assert_int_equal(httpx__connect_init(&c, "a b", 443, &e), HTTPX_E_INVAL);
-    assert_int_equal(httpx__connect_init(&c, "a\r\nb", 443, &e), HTTPX_E_INVAL);
-    assert_int_equal(httpx__connect_init(&c, "a/b", 443, &e), HTTPX_E_INVAL);
-    assert_int_equal(httpx__connect_init(&c, "::zz", 443, &e), HTTPX_E_INVAL);
+    assert_int_equal(httpx__tunnel_init(&c, "", 443, &e), HTTPX_E_INVAL);
+    assert_int_equal(httpx__tunnel_init(&c, "a b", 443, &e), HTTPX_E_INVAL);
+    assert_int_equal(httpx__tunnel_init(&c, "a\r\nb", 443, &e), HTTPX_E_INVAL);
+    assert_int_equal(httpx__tunnel_init(&c, "a/b", 443, &e), HTTPX_E_INVAL);
+    assert_int_equal(httpx__tunnel_init(&c, "::zz", 443, &e), HTTPX_E_INVAL);
     expect_msg(&e, "invalid ipv6 target host");
-    assert_int_equal(httpx__connect_init(&c, "a", 0, &e), HTTPX_E_INVAL);
-    assert_int_equal(httpx__connect_init(&c, "a", 65536, &e), HTTPX_E_INVAL);
+    assert_int_equal(httpx__tunnel_init(&c, "a", 0, &e), HTTPX_E_INVAL);
+    assert_int_equal(httpx__tunnel_init(&c, "a", 65536, &e), HTTPX_E_INVAL);
     /* an uninitialised (failed) tunnel writes nothing */
     httpx__buf_init(&b, httpx_default_allocator(), 4096);
-    assert_int_equal(httpx__connect_write(&c, NULL, NULL, &b, &e), HTTPX_E_INVAL);
+    assert_int_equal(httpx__tunnel_write(&c, NULL, NULL, &b, &e), HTTPX_E_INVAL);
     assert_int_equal(httpx__buf_size(&b), 0);
     httpx__buf_release(&b);
 }
 
 /* Feed `resp` as a growing prefix, one more byte per call; returns the final
  * result and *used. */
-static int connect_feed_all(httpx__connect_t *c, const char *resp, size_t *used, httpx_error_t *e)
+static int connect_feed_all(httpx__tunnel_t *c, const char *resp, size_t *used, httpx_error_t *e)
 {
     size_t n = strlen(resp);
     for (size_t k = 1; k <= n; k++) {
-        int rc = httpx__connect_feed(c, resp, k, used, e);
+        int rc = httpx__tunnel_feed(c, resp, k, used, e);
         if (rc != 0)
             return rc;
     }
@@ -1001,8 +1001,8 @@ static void test_connect_response_ok(void **state)
     for (size_t i = 0; i < sizeof oks / sizeof oks[0]; i++) {
         char resp[512];
         snprintf(resp, sizeof resp, "%sLEFTOVER\x16\x03", oks[i]);
-        httpx__connect_t c;
-        assert_int_equal(httpx__connect_init(&c, "example.com", 443, NULL), 0);
+        httpx__tunnel_t c;
+        assert_int_equal(httpx__tunnel_init(&c, "example.com", 443, NULL), 0);
         size_t used = 0;
         httpx_error_t e = {0};
         int rc = connect_feed_all(&c, resp, &used, &e);
@@ -1012,10 +1012,10 @@ static void test_connect_response_ok(void **state)
         assert_int_equal(used, strlen(oks[i]));
         assert_true(c.head.status >= 200 && c.head.status < 300);
         /* once open it stays open and reports the same split */
-        assert_int_equal(httpx__connect_feed(&c, resp, strlen(resp), &used, &e), 1);
+        assert_int_equal(httpx__tunnel_feed(&c, resp, strlen(resp), &used, &e), 1);
         assert_int_equal(used, strlen(oks[i]));
         assert_string_equal(resp + used, "LEFTOVER\x16\x03");
-        assert_int_equal(httpx__connect_eof(&c, &e), 0);
+        assert_int_equal(httpx__tunnel_eof(&c, &e), 0);
     }
 }
 
@@ -1039,8 +1039,8 @@ static void test_connect_response_errors(void **state)
         {"\x05\x00", "bad proxy response"}, /* a SOCKS5 server behind an http:// proxy URL */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        httpx__connect_t c;
-        assert_int_equal(httpx__connect_init(&c, "example.com", 443, NULL), 0);
+        httpx__tunnel_t c;
+        assert_int_equal(httpx__tunnel_init(&c, "example.com", 443, NULL), 0);
         size_t used;
         httpx_error_t e = {0};
         int rc = connect_feed_all(&c, cases[i].resp, &used, &e);
@@ -1050,9 +1050,9 @@ static void test_connect_response_errors(void **state)
         assert_int_equal(e.phase, HTTPX_PHASE_CONNECT);
         expect_msg(&e, cases[i].needle);
         /* stays failed; a close afterwards says so */
-        assert_int_equal(httpx__connect_feed(&c, cases[i].resp, strlen(cases[i].resp), &used, &e),
+        assert_int_equal(httpx__tunnel_feed(&c, cases[i].resp, strlen(cases[i].resp), &used, &e),
                          HTTPX_E_PROXY);
-        assert_int_equal(httpx__connect_eof(&c, &e), HTTPX_E_PROXY);
+        assert_int_equal(httpx__tunnel_eof(&c, &e), HTTPX_E_PROXY);
         expect_msg(&e, "tunnel refused by the proxy");
         if (i == 0) { /* the 407's head is there for the caller (Proxy-Authenticate) */
             assert_int_equal(c.head.status, 407);
@@ -1065,26 +1065,26 @@ static void test_connect_response_errors(void **state)
         }
     }
     /* an oversized head */
-    httpx__connect_t c;
-    assert_int_equal(httpx__connect_init(&c, "example.com", 443, NULL), 0);
+    httpx__tunnel_t c;
+    assert_int_equal(httpx__tunnel_init(&c, "example.com", 443, NULL), 0);
     size_t big_n = HTTPX__CONNECT_MAX_HEAD + 100, used;
     char *big = malloc(big_n);
     assert_non_null(big);
     memcpy(big, "HTTP/1.1 200 OK\r\nX: ", 20);
     memset(big + 20, 'a', big_n - 20);
     httpx_error_t e = {0};
-    assert_int_equal(httpx__connect_feed(&c, big, big_n, &used, &e), HTTPX_E_PROXY);
+    assert_int_equal(httpx__tunnel_feed(&c, big, big_n, &used, &e), HTTPX_E_PROXY);
     check_message(&e);
     free(big);
     /* eof before the answer */
-    assert_int_equal(httpx__connect_init(&c, "[::1]", 443, NULL), 0);
-    assert_int_equal(httpx__connect_feed(&c, "HTTP/1.1 2", 10, &used, &e), 0);
-    assert_int_equal(httpx__connect_eof(&c, &e), HTTPX_E_PROXY);
+    assert_int_equal(httpx__tunnel_init(&c, "[::1]", 443, NULL), 0);
+    assert_int_equal(httpx__tunnel_feed(&c, "HTTP/1.1 2", 10, &used, &e), 0);
+    assert_int_equal(httpx__tunnel_eof(&c, &e), HTTPX_E_PROXY);
     expect_msg(&e, "connect to [::1]:443: proxy closed the connection before answering");
     /* a shrinking buffer is the caller's bug */
-    assert_int_equal(httpx__connect_init(&c, "h", 1, NULL), 0);
+    assert_int_equal(httpx__tunnel_init(&c, "h", 1, NULL), 0);
     assert_int_equal(connect_feed_all(&c, "HTTP/1.1 100 Continue\r\n\r\n", &used, &e), 0);
-    assert_int_equal(httpx__connect_feed(&c, "HTTP", 4, &used, &e), HTTPX_E_INVAL);
+    assert_int_equal(httpx__tunnel_feed(&c, "HTTP", 4, &used, &e), HTTPX_E_INVAL);
 }
 
 /* ---- allocation failures ------------------------------------------------------------------- */
@@ -1155,11 +1155,11 @@ static int alloc_scenario(const httpx_allocator_t *a)
     httpx__proxy_t *p = NULL;
     rc = httpx__proxy_parse("http://user:pw@proxy:3128", a, &p, &e);
     if (rc == 0) {
-        httpx__connect_t c;
-        assert_int_equal(httpx__connect_init(&c, "example.com", 443, NULL), 0);
+        httpx__tunnel_t c;
+        assert_int_equal(httpx__tunnel_init(&c, "example.com", 443, NULL), 0);
         httpx__buf_t b;
         httpx__buf_init(&b, a, 4096);
-        rc = httpx__connect_write(&c, p, NULL, &b, &e);
+        rc = httpx__tunnel_write(&c, p, NULL, &b, &e);
         if (rc)
             assert_int_equal(httpx__buf_size(&b), 0);
         httpx__buf_release(&b);
@@ -1196,8 +1196,8 @@ static void test_no_allocation_in_handshakes(void **state)
     assert_true(sizeof(httpx__socks5_t) < 2048);
     httpx__socks5_t s;
     assert_int_equal(httpx__socks5_init(&s, "example.com", 443, true, "u", "p", NULL), 0);
-    httpx__connect_t c;
-    assert_int_equal(httpx__connect_init(&c, "example.com", 443, NULL), 0);
+    httpx__tunnel_t c;
+    assert_int_equal(httpx__tunnel_init(&c, "example.com", 443, NULL), 0);
     /* nothing to free: both are plain values */
 }
 

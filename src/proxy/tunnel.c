@@ -22,10 +22,10 @@ static bool host_byte(unsigned char c)
            strchr("-._~!$&'()*+,;=%", c) != NULL;
 }
 
-int httpx__connect_init(httpx__connect_t *c, const char *host, int port, httpx_error_t *err)
+int httpx__tunnel_init(httpx__tunnel_t *c, const char *host, int port, httpx_error_t *err)
 {
     if (!c)
-        return httpx__err(err, HTTPX_E_INVAL, PHASE, "httpx__connect_init: c is NULL");
+        return httpx__err(err, HTTPX_E_INVAL, PHASE, "httpx__tunnel_init: c is NULL");
     memset(c, 0, sizeof *c);
     if (!host || !*host)
         return httpx__err(err, HTTPX_E_INVAL, PHASE, "connect: empty target host");
@@ -114,11 +114,11 @@ static int b64_credentials(httpx__buf_t *b, const char *user, const char *pass)
     return 0;
 }
 
-int httpx__connect_write(const httpx__connect_t *c, const httpx__proxy_t *proxy,
+int httpx__tunnel_write(const httpx__tunnel_t *c, const httpx__proxy_t *proxy,
                          const httpx_header_t *extra, httpx__buf_t *out, httpx_error_t *err)
 {
     if (!c || !out || c->target[0] == '\0')
-        return httpx__err(err, HTTPX_E_INVAL, PHASE, "httpx__connect_write: %s",
+        return httpx__err(err, HTTPX_E_INVAL, PHASE, "httpx__tunnel_write: %s",
                           !c || c->target[0] == '\0' ? "tunnel not initialised" : "out is NULL");
     bool own_host = false, own_auth = false;
     for (const httpx_header_t *h = extra; h && h->name; h++) {
@@ -174,7 +174,7 @@ int httpx__connect_write(const httpx__connect_t *c, const httpx__proxy_t *proxy,
                       c->target, out->max);
 }
 
-int httpx__connect_feed(httpx__connect_t *c, const char *buf, size_t len, size_t *used,
+int httpx__tunnel_feed(httpx__tunnel_t *c, const char *buf, size_t len, size_t *used,
                         httpx_error_t *err)
 {
     *used = 0;
@@ -222,7 +222,7 @@ int httpx__connect_feed(httpx__connect_t *c, const char *buf, size_t len, size_t
     }
 }
 
-int httpx__connect_eof(const httpx__connect_t *c, httpx_error_t *err)
+int httpx__tunnel_eof(const httpx__tunnel_t *c, httpx_error_t *err)
 {
     if (c->state == C_OPEN)
         return 0;
