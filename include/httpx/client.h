@@ -91,6 +91,21 @@ typedef struct httpx_retry {
     double budget;                   /* 0: 0.2 */
 } httpx_retry_t;
 
+/* Tracing, with HTTPX's event names: "connection.connect_tcp.started",
+ * "connection.connect_tcp.complete", "connection.start_tls.complete",
+ * "http11.send_request_headers.started" (or "http2."), "http11.send_request_body.complete",
+ * "http11.receive_response_headers.complete", "http11.receive_response_body.complete",
+ * "http11.response_closed", and "request.failed" with the error. */
+typedef struct httpx_trace_info {
+    const char *method;
+    const char *url;
+    const char *peer;      /* "127.0.0.1:8080" once connected, else NULL */
+    int status;            /* response status once known, else 0 */
+    int error;             /* "request.failed": the code */
+    double elapsed;        /* seconds since the request started */
+} httpx_trace_info_t;
+typedef void (*httpx_trace_cb)(const char *event, const httpx_trace_info_t *info, void *user);
+
 typedef struct httpx_client_opts {
     size_t struct_size;                 /* set by HTTPX_CLIENT */
     double timeout;                     /* connect/read/write/pool; default 5 s */
@@ -169,6 +184,9 @@ typedef struct httpx_client_opts {
     const char *proxy;
     const httpx_proxy_mount_t *mounts;  /* ended by {NULL} */
     bool no_env;
+
+    httpx_trace_cb trace;               /* every step of every request; on the loop's thread */
+    void *trace_user;
 } httpx_client_opts_t;
 
 #define HTTPX_TLS_1_2 0x0303

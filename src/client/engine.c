@@ -115,6 +115,10 @@ int httpx__engine_init(httpx__engine_t *e, httpx_loop_t *loop, const httpx_clien
     }
     bool has_proxy_fields = !opts->struct_size || opts->struct_size >= offsetof(httpx_client_opts_t, no_env) + 1;
     httpx__proxy_config_t pc = {.trust_env = true, .getenv = env_get};
+    if (!opts->struct_size || opts->struct_size >= offsetof(httpx_client_opts_t, trace_user) + sizeof(void *)) {
+        e->trace = opts->trace;
+        e->trace_user = opts->trace_user;
+    }
     if (has_proxy_fields) {
         pc.proxy = opts->proxy;
         _Static_assert(sizeof(httpx_proxy_mount_t) == sizeof(httpx__proxy_mount_t), "mount layouts differ");

@@ -73,6 +73,8 @@ typedef struct httpx__engine {
     uint64_t requests, retries;     /* for the retry budget */
     httpx__connect_opts_t copts;    /* uds, local address, socket options (owned) */
     httpx__proxy_table_t *proxies;  /* routing to proxies, or NULL (all direct) */
+    httpx_trace_cb trace;
+    void *trace_user;
     struct sockaddr_storage local;
 
     httpx__link_t exchanges;        /* in flight, to fail them on close */

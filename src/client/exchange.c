@@ -103,6 +103,7 @@ static void finish(httpx__exchange_t *x, int status)
     x->phase_deadline = x->total_deadline = 0;
     if (status)
         drop_conn(x);
+    httpx__x_trace(x, status ? "request.failed" : "http11.response_closed");
     if (x->link.next != &x->link) {
         x->link.prev->next = x->link.next;
         x->link.next->prev = x->link.prev;
@@ -224,6 +225,7 @@ static bool try_stale_retry(httpx__exchange_t *x)
 
 static void start_reading(httpx__exchange_t *x)
 {
+    httpx__x_trace(x, "http11.send_request_body.complete");
     x->state = X_HEAD;
     phase(x, x->to.read, HTTPX_E_READ_TIMEOUT);
     if (httpx__conn_want(x->conn, HTTPX_IO_READ))
@@ -292,6 +294,7 @@ static void x_send(httpx__exchange_t *x)
 
 static void begin_send(httpx__exchange_t *x)
 {
+    httpx__x_trace(x, "http11.send_request_headers.started");
     x->state = X_SEND;
     phase(x, x->to.write, HTTPX_E_WRITE_TIMEOUT);
     x_send(x);
@@ -323,6 +326,7 @@ static void complete(httpx__exchange_t *x)
     bool reuse = x->keep_alive && !x->body_unsent && x->state == X_BODY &&
                  httpx__buf_size(&c->rbuf) == 0 && x->body.ended &&
                  x->out_sent == httpx__buf_size(&x->out) && httpx__buf_size(&x->piece) == 0;
+    httpx__x_trace(x, "http11.receive_response_body.complete");
     x->conn = NULL;
     if (reuse)
         httpx__pool_release(c);
@@ -458,6 +462,7 @@ static void on_head(httpx__exchange_t *x, const httpx__h1_head_t *h, size_t head
         deliver(x);
         return;
     }
+    httpx__x_trace(x, "http11.receive_response_headers.complete");
     int rc = x->sink.head(x, h, x->sink.user);
     if (!alive(x) || x->state == X_DONE)
         return;
@@ -600,6 +605,9 @@ static void on_connected(httpx__conn_t *c, int status, const httpx_error_t *err,
         x->times.connect = c->info.connected_ns;
         x->times.dns = c->info.dns_done_ns;
         x->times.tls = c->tls_done_ns;
+        httpx__x_trace(x, "connection.connect_tcp.complete");
+        if (c->tls)
+            httpx__x_trace(x, "connection.start_tls.complete");
         if (httpx__conn_alpn_h2(c) || (!c->tls && x->eng->h2_prior_knowledge)) {
             httpx_error_t e = {0};
             if (httpx__h2conn_attach(c, x->eng, &e)) {
@@ -625,6 +633,7 @@ static void on_waiter_ready(httpx__waiter_t *w, httpx__conn_t *c)
         x->was_h2 = true;
         httpx__h2x_begin(x, c); /* a stream on a shared HTTP/2 connection */
     } else if (c->state == HTTPX__CONN_CONNECTING) {
+        httpx__x_trace(x, "connection.connect_tcp.started");
         x->state = X_CONNECTING;
         phase(x, x->to.connect, HTTPX_E_CONNECT_TIMEOUT);
     } else if (!x->idempotent && !httpx__conn_alive(c)) {
@@ -700,6 +709,27 @@ static void x_rehop(httpx__exchange_t *x)
         return;
     }
     x_acquire(x, false);
+}
+
+void httpx__x_trace(httpx__exchange_t *x, const char *event)
+{
+    httpx__engine_t *e = x->eng;
+    if (!e->trace)
+        return;
+    char name[96];
+    if (x->h2 && strncmp(event, "http11.", 7) == 0) {
+        snprintf(name, sizeof name, "http2.%s", event + 7);
+        event = name;
+    }
+    httpx_trace_info_t info = {
+        .method = x->method,
+        .url = x->url ? x->url->str : NULL,
+        .peer = x->conn && x->conn->info.peer[0] ? x->conn->info.peer : NULL,
+        .status = x->status,
+        .error = x->state == X_DONE ? x->err.code : 0,
+        .elapsed = (double)(httpx__clock_ns() - x->times.start) / 1e9,
+    };
+    e->trace(event, &info, e->trace_user);
 }
 
 /* ---- public (internal) API --------------------------------------------------- */

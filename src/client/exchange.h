@@ -159,6 +159,10 @@ int httpx__hop_on_head(httpx__exchange_t *x, int status, int minor, const httpx_
 int httpx__hop_advance(httpx__exchange_t *x, httpx_error_t *err);
 void httpx__hop_release(httpx__exchange_t *x);
 
+/* Report a step to the client's trace callback, if any ("http11." events become
+ * "http2." on HTTP/2 when the name starts with "http11."). */
+void httpx__x_trace(httpx__exchange_t *x, const char *event);
+
 /* Shared with client/exchange_h2.c (the state machine's own steps). */
 void httpx__x_enter(httpx__exchange_t *x);
 bool httpx__x_leave(httpx__exchange_t *x);

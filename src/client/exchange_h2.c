@@ -98,6 +98,7 @@ void httpx__h2x_begin(httpx__exchange_t *x, httpx__conn_t *c)
         httpx__x_fail_err(x);
         return;
     }
+    httpx__x_trace(x, "http11.send_request_headers.started");
     x->state = X_HEAD;
     httpx__x_phase(x, x->to.read, HTTPX_E_READ_TIMEOUT);
     httpx__h2conn_flush(x->h2);
@@ -137,6 +138,7 @@ void httpx__h2x_detach(httpx__exchange_t *x)
 
 static void complete(httpx__exchange_t *x)
 {
+    httpx__x_trace(x, "http11.receive_response_body.complete");
     httpx__h2x_detach(x);
     httpx__x_finish(x, 0);
 }
@@ -210,6 +212,7 @@ void httpx__h2x_on_head(void *stream_user, int32_t id, int status, const httpx__
         .keep_alive = true,
     };
     _Static_assert(sizeof(httpx__h1_field_t) == sizeof(httpx__h2_field_t), "field layouts differ");
+    httpx__x_trace(x, "http11.receive_response_headers.complete");
     int rc = x->sink.head(x, &head, x->sink.user);
     if (httpx__x_alive(x) && x->state != X_DONE) {
         if (rc) {

@@ -549,6 +549,46 @@ static void through_proxies(void **state)
     unsetenv("HTTP_PROXY");
 }
 
+typedef struct trace_log {
+    char events[2048];
+    int failed;
+} trace_log_t;
+
+static void on_trace(const char *event, const httpx_trace_info_t *info, void *user)
+{
+    trace_log_t *t = user;
+    size_t n = strlen(t->events);
+    snprintf(t->events + n, sizeof t->events - n, "%s\n", event);
+    if (strcmp(event, "request.failed") == 0)
+        t->failed = info->error;
+    assert_non_null(info->url);
+}
+
+static void trace_events(void **state)
+{
+    (void)state;
+    trace_log_t log = {0};
+    httpx_client_t *c;
+    assert_int_equal(httpx_client_new(HTTPX_CLIENT(.trace = on_trace, .trace_user = &log), &c), 0);
+    httpx_response_t *r;
+    assert_int_equal(httpx_client_get(c, U(P.raw, "/ok"), NULL, &r), 0);
+    httpx_response_free(r);
+    print_message("%s", log.events);
+    const char *order[] = {"connection.connect_tcp.started", "connection.connect_tcp.complete",
+                           "http11.send_request_headers.started", "http11.send_request_body.complete",
+                           "http11.receive_response_headers.complete", "http11.receive_response_body.complete",
+                           "http11.response_closed"};
+    const char *at = log.events;
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        const char *p = strstr(at, order[i]);
+        assert_non_null(p);
+        at = p;
+    }
+    assert_int_equal(httpx_client_get(c, U(P.raw, "/truncated-body"), NULL, &r), HTTPX_E_SERVER_DISCONNECTED);
+    assert_int_equal(log.failed, HTTPX_E_SERVER_DISCONNECTED);
+    httpx_client_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -565,6 +605,7 @@ int main(void)
         cmocka_unit_test(cross_origin_redirect_strips_credentials),
         cmocka_unit_test(unix_socket_and_local_address),
         cmocka_unit_test(through_proxies),
+        cmocka_unit_test(trace_events),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
