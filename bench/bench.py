@@ -605,14 +605,15 @@ class Bench:
             lines = [ln for ln in p.stdout.splitlines() if re.match(r"^\s*[0-9,]+ \(", ln)]
             top = lines[1:13] if lines and "PROGRAM TOTALS" in lines[0] else lines[:12]
             self.profile = "\n".join(top)
-            shutil.copy(prof, os.path.join(self.cfg["outdir"], "profile-h1.callgrind"))
+            shutil.copy(prof, os.path.join(self.cfg["outdir"], self.stem.replace("results", "profile-h1") + ".callgrind"))
             p = subprocess.run(["callgrind_annotate", "--inclusive=yes", prof], capture_output=True, text=True)
             inc = [ln for ln in p.stdout.splitlines() if re.match(r"^\s*[0-9,]+ \(", ln) and "libhttpx" in ln]
             self.profile += "\n\ninclusive (libhttpx functions):\n" + "\n".join(inc[:16])
             self.sections.append(("Profile: libhttpx h1 keep-alive, c=1 (callgrind inside httpx_client_get, self "
                                   "cost, %d requests)" % n_prof,
-                                  "```\n" + self.profile + "\n```\n\nFull profile: bench/profile-h1.callgrind "
-                                  "(`callgrind_annotate bench/profile-h1.callgrind`)."))
+                                  "```\n" + self.profile + "\n```\n\nFull profile: bench/%s.callgrind "
+                                  "(`callgrind_annotate --inclusive=yes bench/%s.callgrind`)." % ((self.stem.replace(
+                                      "results", "profile-h1"),) * 2)))
 
     # ---- output -------------------------------------------------------------------------
     def write(self):
@@ -670,7 +671,8 @@ set multiplot layout 1,2 title 'h1 keep-alive GET, requests/s by concurrency (on
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
-set key top left
+set key below
+set termoption noenhanced
 set logscale y
 set grid ytics
 set ylabel 'requests/s'

@@ -177,9 +177,9 @@ typedef struct httpx_client_opts {
      * tunnel both). mounts: per-origin routes like HTTPX's ("all://", "https://",
      * "all://" + "*.example.com" for subdomains, "https://example.com:8443"; proxy
      * NULL = direct); the
-     * most specific wins. Unless no_env (HTTPX's trust_env=False), HTTP_PROXY,
-     * HTTPS_PROXY, ALL_PROXY and NO_PROXY (domains, IPs, CIDRs, "*") are honoured
-     * when neither proxy nor mounts is given. TLS to the proxy itself (https://
+     * most specific wins. Unless no_env (HTTPX's trust_env=False) or `proxy` is
+     * set, HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY (domains, IPs, CIDRs,
+     * "*") add routes too (mounts win over them; NO_PROXY only affects them). TLS to the proxy itself (https://
      * proxies) is not built yet: HTTPX_E_UNSUPPORTED_PROTOCOL. */
     const char *proxy;
     const httpx_proxy_mount_t *mounts;  /* ended by {NULL} */

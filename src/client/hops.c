@@ -92,6 +92,27 @@ static int run_flow(httpx__exchange_t *x, int status, const httpx__h1_field_t *f
     return rc == HTTPX_AUTH_SEND;
 }
 
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* In place; invalid escapes are kept as they are. */
+static void percent_decode(char *s)
+{
+    char *w = s;
+    for (char *r = s; *r; r++) {
+        int hi, lo;
+        if (r[0] == '%' && (hi = hexval(r[1])) >= 0 && (lo = hexval(r[2])) >= 0) {
+            *w++ = (char)(hi * 16 + lo);
+            r += 2;
+        } else {
+            *w++ = *r;
+        }
+    }
+    *w = '\0';
+}
+
 int httpx__hop_setup(httpx__exchange_t *x, const httpx_req_opts_t *opts, httpx_error_t *err)
 {
     httpx__engine_t *e = x->eng;
@@ -100,7 +121,9 @@ int httpx__hop_setup(httpx__exchange_t *x, const httpx_req_opts_t *opts, httpx_e
     if (opts && opts->auth && opts->auth->kind != HTTPX_AUTH_DEFAULT)
         rc = httpx__auth_copy(&x->auth, opts->auth, e->a);
     else if (e->auth.kind != HTTPX_AUTH_DEFAULT)
-        rc = httpx__auth_copy(&x->auth, &(httpx_auth_t){e->auth.kind, e->auth.username, e->auth.password, e->auth.token},
+        rc = httpx__auth_copy(&x->auth,
+                              &(httpx_auth_t){e->auth.kind, e->auth.username, e->auth.password, e->auth.token,
+                                              e->auth.flow, e->auth.user},
                               e->a);
     else if (x->url->userinfo && *x->url->userinfo) {
         /* user:pass@host in the URL: Basic, as HTTPX does (percent-decoding left to
@@ -111,6 +134,10 @@ int httpx__hop_setup(httpx__exchange_t *x, const httpx_req_opts_t *opts, httpx_e
         x->auth.password = httpx__strdup(e->a, colon ? colon + 1 : "");
         if (!x->auth.username || !x->auth.password)
             rc = HTTPX_E_NOMEM;
+        else { /* "us%40er" is "us@er", as HTTPX decodes it */
+            percent_decode(x->auth.username);
+            percent_decode(x->auth.password);
+        }
     }
     else if (e->netrc && x->auth.kind == HTTPX_AUTH_DEFAULT) {
         char *login = NULL, *password = NULL;
@@ -210,8 +237,8 @@ static bool retry_status(const httpx__engine_t *e, int status)
 bool httpx__hop_retry_allowed(httpx__exchange_t *x, double retry_after)
 {
     httpx__engine_t *e = x->eng;
-    if (x->attempts >= e->retry.max || (!x->idempotent && !e->retry.all_methods))
-        return false;
+    if (x->attempts >= e->retry.max || (!x->idempotent && !e->retry.all_methods) || !x->body.replayable)
+        return false; /* a one-shot producer cannot be sent again: the response stands */
     if ((double)e->retries >= e->retry.budget * (double)e->requests + 3)
         return false; /* the budget: retries cannot multiply the load */
     double delay;
@@ -419,7 +446,7 @@ int httpx__hop_advance(httpx__exchange_t *x, httpx_error_t *err)
         int rc = httpx__request_rewind(x);
         if (rc)
             return httpx__err(err, rc, HTTPX_PHASE_READ_HEAD,
-                              "cannot answer the authentication challenge: the request body was a one-shot producer");
+                              "cannot send the request again: its body was a one-shot producer");
     }
     httpx__free(e->a, x->next_url);
     x->next_url = NULL;

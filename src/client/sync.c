@@ -58,10 +58,10 @@ void httpx__client_engine(httpx_client_t *c, httpx__engine_t **e, httpx_loop_t *
 
 const httpx_error_t *httpx_client_last_error(const httpx_client_t *c) { return c ? &c->last : NULL; }
 
-/* Run the private loop until `*flag` becomes true. */
-static int run_until(httpx_client_t *c, const bool *flag)
+/* Run the private loop until `*flag` (or `*or`, if not NULL) becomes true. */
+static int run_until(httpx_client_t *c, const bool *flag, const bool *or)
 {
-    while (!*flag) {
+    while (!*flag && !(or && *or)) {
         int rc = httpx_loop_run_once(c->loop, -1);
         if (rc)
             return rc;
@@ -109,7 +109,8 @@ static int send_request(httpx_client_t *c, const char *method, const char *url, 
         goto fail;
     }
     httpx__exchange_start(r->x);
-    rc = run_until(c, streaming ? &r->head_done : &r->body_done);
+    /* A stream waits for its head, or for the end (a failure before any head). */
+    rc = run_until(c, streaming ? &r->head_done : &r->body_done, &r->body_done);
     if (!rc && streaming && !r->head_done)
         rc = r->rc;
     if (!rc && r->body_done && r->rc && !(streaming && r->head_done))
@@ -244,7 +245,7 @@ const char *httpx_version(void) { return HTTPX_VERSION_STRING; }
 
 const char *httpx_features(void)
 {
-    return "http1 epoll c-ares idna gzip deflate"
+    return "http1 http2 tls psl epoll c-ares idna gzip deflate"
 #ifdef HTTPX_HAVE_BROTLI
            " br"
 #endif

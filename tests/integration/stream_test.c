@@ -198,6 +198,21 @@ static void sync_call_inside_loop_callback_refused(void **state)
     assert_int_equal(httpx_loop_free(loop), 0);
 }
 
+static void stream_failing_before_head(void **state)
+{
+    (void)state;
+    /* a stream whose request fails before any head must return the error, not wait */
+    httpx_response_t *r = NULL;
+    httpx_error_t err;
+    int rc = httpx_stream("GET", "http://127.0.0.1:1/", HTTPX_REQ(.error = &err), &r);
+    assert_int_equal(rc, HTTPX_E_REFUSED);
+    assert_null(r);
+    rc = httpx_stream("GET", U(P.raw, "/never-answer"), HTTPX_REQ(.timeouts = {.read = 0.2}, .error = &err), &r);
+    assert_int_equal(rc, HTTPX_E_READ_TIMEOUT);
+    rc = httpx_stream("GET", U(P.raw, "/garbage"), NULL, &r);
+    assert_int_equal(rc, HTTPX_E_REMOTE_PROTOCOL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -206,6 +221,7 @@ int main(void)
         cmocka_unit_test(close_early_closes_connection),
         cmocka_unit_test(big_download_bounded_memory),
         cmocka_unit_test(sync_call_inside_loop_callback_refused),
+        cmocka_unit_test(stream_failing_before_head),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
