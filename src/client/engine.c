@@ -299,6 +299,10 @@ void httpx__engine_release(httpx__engine_t *e)
     e->headers = NULL;
     httpx_url_free(e->base_url);
     e->base_url = NULL;
+    httpx_url_free(e->last_url);
+    e->last_url = NULL;
+    httpx__free(e->a, e->last_url_text);
+    e->last_url_text = NULL;
     if (e->jar_owned)
         httpx_cookie_jar_free(e->jar);
     e->jar = NULL;

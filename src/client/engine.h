@@ -51,6 +51,8 @@ typedef struct httpx__engine {
     httpx__tls_config_t tls_cfg;    /* its options (strings owned) until then */
     httpx_headers_t *headers;       /* default request headers (incl. User-Agent, Accept-Encoding) */
     httpx_url_t *base_url;          /* or NULL */
+    char *last_url_text;            /* the last URL parsed, and its result: requests */
+    httpx_url_t *last_url;          /* to the same URL are not parsed again */
     httpx__timeouts_ms_t timeouts;
     httpx_limits_t limits;          /* defaults filled in */
     bool decompress;

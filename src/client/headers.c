@@ -123,14 +123,17 @@ static int store(httpx_headers_t *h, const char *name, size_t nlen, const char *
         name = b->data + noff;
     if (vin)
         value = b->data + voff;
+    /* reserved above: plain copies, NUL after each string */
+    char *p = httpx__buf_tail(b);
     f->name = b->len;
     f->nlen = nlen;
-    httpx__buf_append(b, name, nlen); /* reserved: cannot fail */
-    httpx__buf_append(b, "", 1);
-    f->value = b->len;
+    memcpy(p, name, nlen);
+    p[nlen] = '\0';
+    f->value = b->len + nlen + 1;
     f->vlen = vlen;
-    httpx__buf_append(b, value, vlen);
-    httpx__buf_append(b, "", 1);
+    memcpy(p + nlen + 1, value, vlen);
+    p[nlen + 1 + vlen] = '\0';
+    b->len += nlen + vlen + 2;
     return 0;
 }
 
@@ -312,4 +315,17 @@ int httpx_headers_has_token(const httpx_headers_t *h, const char *name, const ch
         }
     }
     return 0;
+}
+
+int httpx__headers_reserve(httpx_headers_t *h, size_t nfields, size_t bytes)
+{
+    if (h->n + nfields > h->cap) {
+        size_t cap = h->n + nfields;
+        hfield_t *f = httpx__realloc(h->a, h->f, cap * sizeof *f);
+        if (!f)
+            return HTTPX_E_NOMEM;
+        h->f = f;
+        h->cap = cap;
+    }
+    return httpx__buf_reserve(&h->bytes, bytes + 2 * nfields) ? HTTPX_E_NOMEM : 0;
 }

@@ -67,10 +67,27 @@ static int build_url(httpx__exchange_t *x, const char *url, const httpx_req_opts
 {
     httpx__engine_t *e = x->eng;
     httpx_url_t *u = NULL;
-    int rc = e->base_url ? httpx_url_resolve(e->base_url, url, &u, err)
-                         : httpx_url_parse(url, e->a, &u, err);
-    if (rc)
-        return rc;
+    int rc;
+    if (e->last_url_text && strcmp(url, e->last_url_text) == 0) {
+        rc = httpx__url_clone(e->last_url, &u); /* the same URL again: no parsing */
+        if (rc)
+            return httpx__err(err, rc, HTTPX_PHASE_SETUP, "out of memory");
+    } else {
+        rc = e->base_url ? httpx_url_resolve(e->base_url, url, &u, err) : httpx_url_parse(url, e->a, &u, err);
+        if (rc)
+            return rc;
+        /* Remember it (best effort: out of memory only loses the shortcut). */
+        httpx_url_t *keep = NULL;
+        char *text = httpx__strdup(e->a, url);
+        if (text && httpx__url_clone(u, &keep) == 0) {
+            httpx_url_free(e->last_url);
+            httpx__free(e->a, e->last_url_text);
+            e->last_url = keep;
+            e->last_url_text = text;
+        } else {
+            httpx__free(e->a, text);
+        }
+    }
     if (opts && opts->params && opts->params->name) {
         httpx_url_t *v = NULL;
         rc = httpx_url_with_params(u, opts->params, &v);

@@ -60,7 +60,10 @@ static int sink_head(httpx__exchange_t *x, const httpx__h1_head_t *h, void *user
     /* Content-Encoding may come in several fields: join them in order. */
     httpx__buf_t ce;
     httpx__buf_init(&ce, r->a, 1024);
-    int rc = 0;
+    size_t bytes = 0;
+    for (size_t i = 0; i < h->nfields; i++)
+        bytes += h->fields[i].name.len + h->fields[i].value.len;
+    int rc = httpx__headers_reserve(r->headers, h->nfields, bytes); /* one allocation for the head */
     for (size_t i = 0; i < h->nfields && !rc; i++) {
         const httpx__h1_field_t *f = &h->fields[i];
         rc = httpx__headers_add_unchecked(r->headers, f->name.ptr, f->name.len, f->value.ptr, f->value.len);

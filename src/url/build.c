@@ -110,6 +110,7 @@ static int lay_out(const parts_t *pt, const httpx_allocator_t *a, httpx_url_t **
     if (!u)
         return HTTPX_E_NOMEM;
     memset(u, 0, sizeof *u);
+    u->size = total;
     writer_t w = {(char *)(u + 1)};
     char *s;
 
@@ -296,3 +297,19 @@ const char *httpx_url_path(const httpx_url_t *url) { return url->path; }
 const char *httpx_url_query(const httpx_url_t *url) { return url->query; }
 const char *httpx_url_fragment(const httpx_url_t *url) { return url->fragment; }
 const char *httpx_url_target(const httpx_url_t *url) { return url->target; }
+
+int httpx__url_clone(const httpx_url_t *u, httpx_url_t **out)
+{
+    httpx_url_t *c = httpx__malloc(u->a, u->size);
+    if (!c)
+        return HTTPX_E_NOMEM;
+    memcpy(c, u, u->size);
+    /* Every string lives in the block: move each pointer by the block's shift. */
+    char **fields[] = {&c->str, &c->scheme, &c->userinfo, &c->host, &c->path, &c->query,
+                       &c->fragment, &c->target, &c->authority, &c->origin};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (*fields[i])
+            *fields[i] = (char *)c + (*fields[i] - (const char *)u);
+    *out = c;
+    return 0;
+}

@@ -24,7 +24,12 @@ struct httpx_url {
     bool has_query;     /* "?" present (even if empty) */
     bool has_fragment;
     bool host_is_ip;    /* IPv4 or IPv6 literal */
+    size_t size;        /* bytes of the one block (header + strings), for cloning */
 };
+
+/* A copy of `u` in one allocation, without parsing again (the engine reuses the
+ * last URL it parsed). 0 or HTTPX_E_NOMEM. */
+int httpx__url_clone(const httpx_url_t *u, httpx_url_t **out);
 
 /* Default port for a scheme, 0 if unknown. */
 int httpx__url_default_port(const char *scheme);

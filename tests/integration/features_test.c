@@ -337,7 +337,7 @@ static void form_json_multipart_bodies(void **state)
 
 typedef struct flow_ctx {
     int calls;
-    int statuses[8];
+    int statuses[16];
 } flow_ctx_t;
 
 /* A token refresh: start with an expired token, swap it on 401. */
