@@ -311,6 +311,44 @@ static void uploads_over_h2(void **state)
     httpx_client_free(c);
 }
 
+static void against_nghttpd(void **state)
+{
+    (void)state;
+    if (!P.nghttpd[0])
+        fail_msg("nghttpd is not in the peers");
+    httpx_client_t *c;
+    httpx_response_t *r;
+    httpx_error_t err = {0};
+    /* h2c, prior knowledge */
+    assert_int_equal(httpx_client_new(HTTPX_CLIENT(.http2_prior_knowledge = true), &c), 0);
+    int rc = httpx_client_get(c, U(P.nghttpd, "/small.txt"), HTTPX_REQ(.error = &err), &r);
+    if (rc)
+        print_message("  nghttpd h2c: %s\n", err.message);
+    assert_int_equal(rc, 0);
+    assert_string_equal(httpx_response_http_version(r), "HTTP/2");
+    assert_string_equal(httpx_response_text(r), "hello from nginx\n"); /* same www */
+    httpx_response_free(r);
+    httpx_client_free(c);
+    /* over TLS, ALPN h2; many requests on one connection */
+    assert_int_equal(httpx_client_new(HTTPX_CLIENT(.http2 = true, .ca_file = P.ca_file), &c), 0);
+    httpx_parallel_t *p;
+    assert_int_equal(httpx_parallel_new(c, NULL, &p), 0);
+    for (int i = 0; i < 200; i++) {
+        httpx_pending_t *pd;
+        assert_int_equal(httpx_parallel_get(p, U(P.nghttpd_tls, "/1k.bin"), NULL, &pd), 0);
+    }
+    int got = 0;
+    while ((rc = httpx_parallel_next_response(p, &r, NULL)) != HTTPX_E_NONE_LEFT) {
+        assert_int_equal(rc, 0);
+        assert_string_equal(httpx_response_http_version(r), "HTTP/2");
+        httpx_response_free(r);
+        got++;
+    }
+    assert_int_equal(got, 200);
+    httpx_parallel_close(p);
+    httpx_client_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -323,6 +361,7 @@ int main(void)
         cmocka_unit_test(h2c_prior_knowledge_and_fallbacks),
         cmocka_unit_test(rst_stream_is_that_requests_error),
         cmocka_unit_test(uploads_over_h2),
+        cmocka_unit_test(against_nghttpd),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -53,6 +53,8 @@ typedef struct {
   char nginx_badtls[128]; /* "https://localhost:PORT" with a certificate for wrong.example */
   char nginx_mtls[128];   /* "https://localhost:PORT" requiring a client certificate */
   char nginx_h2c[128];    /* "http://127.0.0.1:PORT": HTTP/2 with prior knowledge */
+  char nghttpd[128];      /* nghttpd, HTTP/2 with prior knowledge (h2c) */
+  char nghttpd_tls[128];  /* nghttpd over TLS ("https://localhost:PORT") */
   char nginx_goaway[128]; /* "https://localhost:PORT": h2, GOAWAY after 50 requests, 16 streams */
   char ca_file[512];      /* the suite's CA (tests/peers/certs.sh) */
   char certs[512];        /* all test certificates */
@@ -108,6 +110,8 @@ static inline int peers_load(peers_t *p) {
     else if (strcmp(line, "NGINX_URL6") == 0) bad |= peers_copy_(p->nginx6, sizeof p->nginx6, val);
     else if (strcmp(line, "NGINX_TLS_URL") == 0) bad |= peers_copy_(p->nginx_tls, sizeof p->nginx_tls, val);
     else if (strcmp(line, "NGINX_BADTLS_URL") == 0) bad |= peers_copy_(p->nginx_badtls, sizeof p->nginx_badtls, val);
+    else if (strcmp(line, "NGHTTPD_URL") == 0) bad |= peers_copy_(p->nghttpd, sizeof p->nghttpd, val);
+    else if (strcmp(line, "NGHTTPD_TLS_URL") == 0) bad |= peers_copy_(p->nghttpd_tls, sizeof p->nghttpd_tls, val);
     else if (strcmp(line, "NGINX_H2C_URL") == 0) bad |= peers_copy_(p->nginx_h2c, sizeof p->nginx_h2c, val);
     else if (strcmp(line, "NGINX_GOAWAY_URL") == 0) bad |= peers_copy_(p->nginx_goaway, sizeof p->nginx_goaway, val);
     else if (strcmp(line, "NGINX_MTLS_URL") == 0) bad |= peers_copy_(p->nginx_mtls, sizeof p->nginx_mtls, val);

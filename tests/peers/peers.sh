@@ -196,7 +196,7 @@ def v6_ok(port):
         s.close()
 for attempt in range(50):
     socks = []
-    for _ in range(13):
+    for _ in range(15):
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s.bind(("127.0.0.1", 0))
         socks.append(s)
@@ -210,9 +210,9 @@ print(ports[0], ports[1], ports[2], v6, *ports[3:])
 EOF
   ) || fail "cannot pick free ports"
   local nginx_port httpbin_port raw_port v6 tls_port badtls_port mtls_port goaway_port h2c_port
-  local raw2_port phttp_port phttp_auth_port psocks_port psocks_auth_port uds
+  local raw2_port phttp_port phttp_auth_port psocks_port psocks_auth_port uds nghttpd_port nghttpd_tls_port
   read -r nginx_port httpbin_port raw_port v6 tls_port badtls_port mtls_port goaway_port h2c_port \
-    raw2_port phttp_port phttp_auth_port psocks_port psocks_auth_port <<<"$ports"
+    raw2_port phttp_port phttp_auth_port psocks_port psocks_auth_port nghttpd_port nghttpd_tls_port <<<"$ports"
   # sun_path holds 107 bytes: a deep build directory gets a private /tmp directory.
   uds=$dir/run/raw.sock
   if [ ${#uds} -gt 100 ]; then
@@ -248,6 +248,14 @@ EOF
   # Scripted fault server.
   launch raw "$PY" "$HERE/rawserver.py" --port "$raw_port" --port-file "$dir/run/raw.port" \
     --uds "$uds" --lifetime "$LIFETIME"
+  # nghttpd (nghttp2's own server): HTTP/2 with prior knowledge, and over TLS.
+  if command -v nghttpd >/dev/null 2>&1 || [ -x /usr/sbin/nghttpd ]; then
+    local ngd
+    ngd=$(command -v nghttpd || echo /usr/sbin/nghttpd)
+    launch nghttpd "$ngd" --no-tls -a 127.0.0.1 -d "$dir/www" "$nghttpd_port"
+    launch nghttpd_tls "$ngd" -a 127.0.0.1 -d "$dir/www" "$nghttpd_tls_port" \
+      "$dir/certs/server.key" "$dir/certs/server.pem"
+  fi
   launch raw2 "$PY" "$HERE/rawserver.py" --port "$raw2_port" --port-file "$dir/run/raw2.port" \
     --lifetime "$LIFETIME"
 
@@ -334,6 +342,19 @@ while pending:
 opener.open("http://127.0.0.1:%s/__stats?reset=1" % pp, timeout=5).read()
 EOF
 
+  # nghttpd answers quickly; wait (at most 10 s) until both ports accept.
+  if [ -f "$dir/nghttpd.pid" ]; then
+    local port tries
+    for port in "$nghttpd_port" "$nghttpd_tls_port"; do
+      tries=0
+      until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+        tries=$((tries + 1))
+        [ "$tries" -gt 100 ] && fail "nghttpd did not come up on port $port"
+        sleep 0.1
+      done
+    done
+  fi
+
   local url6=""
   [ "$v6" = 1 ] && url6="http://[::1]:$nginx_port"
   cat >"$dir/peers.env.tmp" <<EOF
@@ -351,6 +372,8 @@ NGINX_BADTLS_URL=https://localhost:$badtls_port
 NGINX_MTLS_URL=https://localhost:$mtls_port
 NGINX_GOAWAY_URL=https://localhost:$goaway_port
 NGINX_H2C_URL=http://127.0.0.1:$h2c_port
+NGHTTPD_URL=http://127.0.0.1:$nghttpd_port
+NGHTTPD_TLS_URL=https://localhost:$nghttpd_tls_port
 CERTS_DIR=$dir/certs
 CA_FILE=$dir/certs/ca.pem
 NGINX_PID=$(cat "$dir/nginx.pid")
