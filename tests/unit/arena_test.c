@@ -10,35 +10,8 @@
 
 #include "core/arena.h"
 #include "core/mem.h"
+#include "unit/counting_alloc.h"
 
-typedef struct counting {
-    long calls, live, fail_at;
-} counting_t;
-
-static void *c_malloc(void *user, size_t n)
-{
-    counting_t *c = user;
-    if (++c->calls == c->fail_at)
-        return NULL;
-    void *p = malloc(n);
-    c->live += p != NULL;
-    return p;
-}
-static void *c_realloc(void *user, void *p, size_t n)
-{
-    counting_t *c = user;
-    if (++c->calls == c->fail_at)
-        return NULL;
-    void *q = realloc(p, n);
-    c->live += q && !p;
-    return q;
-}
-static void c_free(void *user, void *p)
-{
-    counting_t *c = user;
-    c->live -= p != NULL;
-    free(p);
-}
 
 static void test_alloc_aligned_distinct(void **state)
 {

@@ -15,40 +15,10 @@
 #include "core/buf.h"
 #include "core/mem.h"
 #include "httpx/error.h"
+#include "unit/counting_alloc.h"
 
 /* ---- a counting allocator that can fail the k-th allocation ---------------- */
 
-typedef struct counting {
-    long allocs, live, fail_at; /* fail the fail_at-th allocation (1-based), 0: never */
-} counting_t;
-
-static void *c_malloc(void *user, size_t n)
-{
-    counting_t *c = user;
-    if (++c->allocs == c->fail_at)
-        return NULL;
-    void *p = malloc(n);
-    if (p)
-        c->live++;
-    return p;
-}
-static void *c_realloc(void *user, void *p, size_t n)
-{
-    counting_t *c = user;
-    if (++c->allocs == c->fail_at)
-        return NULL;
-    void *q = realloc(p, n);
-    if (q && !p)
-        c->live++;
-    return q;
-}
-static void c_free(void *user, void *p)
-{
-    counting_t *c = user;
-    if (p)
-        c->live--;
-    free(p);
-}
 
 /* ---- Basic, Bearer, base64 ------------------------------------------------- */
 
@@ -592,7 +562,7 @@ static void test_digest_alloc_failures(void **state)
             httpx__buf_init(&b, &a, 0);
             rc = httpx__digest_authorize(d, "GET", "/", "u", "p", &b, &e);
             if (rc == 0) {
-                done = c.allocs < k;
+                done = c.calls < k;
                 assert_non_null(strstr(httpx__buf_ptr(&b), "nc=00000001"));
             } else {
                 assert_int_equal(rc, HTTPX_E_NOMEM);
@@ -786,7 +756,7 @@ static void test_netrc_alloc_failures(void **state)
         char *l = NULL, *p = NULL;
         int rc = httpx__netrc_lookup(path, "h", &l, &p, &a);
         if (rc == 0) {
-            done = c.allocs < k;
+            done = c.calls < k;
             assert_string_equal(l, "the user");
             assert_string_equal(p, "secret");
             httpx__free(&a, l);

@@ -14,38 +14,8 @@
 #include "core/buf.h"
 #include "httpx/error.h"
 #include "httpx/request.h"
+#include "unit/counting_alloc.h"
 
-typedef struct counting {
-    long allocs, live, fail_at; /* fail the fail_at-th allocation (1-based), 0: never */
-} counting_t;
-
-static void *c_malloc(void *user, size_t n)
-{
-    counting_t *c = user;
-    if (++c->allocs == c->fail_at)
-        return NULL;
-    void *p = malloc(n);
-    if (p)
-        c->live++;
-    return p;
-}
-static void *c_realloc(void *user, void *p, size_t n)
-{
-    counting_t *c = user;
-    if (++c->allocs == c->fail_at)
-        return NULL;
-    void *q = realloc(p, n);
-    if (q && !p)
-        c->live++;
-    return q;
-}
-static void c_free(void *user, void *p)
-{
-    counting_t *c = user;
-    if (p)
-        c->live--;
-    free(p);
-}
 
 /* ---- urlencoded forms --------------------------------------------------------- */
 
@@ -464,7 +434,7 @@ static void test_multipart_alloc_failures(void **state)
         httpx_error_t e = {0};
         int rc = httpx__multipart_new(parts, 8, "XyZ", &a, &mp, &e);
         if (rc == 0) {
-            done = c.allocs < k;
+            done = c.calls < k;
             size_t len;
             char *got = pull_all(mp, 5, &len);
             assert_int_equal(len, sizeof exact_want - 1);

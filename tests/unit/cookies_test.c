@@ -15,6 +15,7 @@
 #include "cookies/jar.h"
 #include "httpx/cookies.h"
 #include "httpx/url.h"
+#include "unit/counting_alloc.h"
 
 #define NOW INT64_C(1700000000) /* 2023-11-14T22:13:20Z */
 #define DAY INT64_C(86400)
@@ -963,38 +964,6 @@ static void test_netscape_malformed(void **state)
 
 /* ---- allocation failures ------------------------------------------------------------- */
 
-typedef struct counting {
-    long calls, live, fail_at; /* fail the fail_at-th call (1-based); 0: never */
-} counting_t;
-
-static bool c_fail(counting_t *c)
-{
-    return ++c->calls == c->fail_at;
-}
-static void *c_malloc(void *user, size_t n)
-{
-    counting_t *c = user;
-    if (c_fail(c))
-        return NULL;
-    void *p = malloc(n);
-    c->live += p != NULL;
-    return p;
-}
-static void *c_realloc(void *user, void *p, size_t n)
-{
-    counting_t *c = user;
-    if (c_fail(c))
-        return NULL;
-    void *q = realloc(p, n);
-    c->live += q && !p;
-    return q;
-}
-static void c_free(void *user, void *p)
-{
-    counting_t *c = user;
-    c->live -= p != NULL;
-    free(p);
-}
 
 /* Run a scenario with the k-th allocation failing; true when nothing failed. */
 static bool alloc_scenario(long k, const char *path)

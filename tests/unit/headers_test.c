@@ -10,6 +10,7 @@
 
 #include "client/headers.h"
 #include "httpx/error.h"
+#include "unit/counting_alloc.h"
 
 static httpx_headers_t *new_list(void)
 {
@@ -228,38 +229,6 @@ static void test_internal(void **state)
 
 /* ---- allocation --------------------------------------------------------------- */
 
-typedef struct counting {
-    long calls, live, fail_at; /* fail the fail_at-th call (1-based); 0: never */
-} counting_t;
-
-static bool c_fail(counting_t *c)
-{
-    return ++c->calls == c->fail_at;
-}
-static void *c_malloc(void *user, size_t n)
-{
-    counting_t *c = user;
-    if (c_fail(c))
-        return NULL;
-    void *p = malloc(n);
-    c->live += p != NULL;
-    return p;
-}
-static void *c_realloc(void *user, void *p, size_t n)
-{
-    counting_t *c = user;
-    if (c_fail(c))
-        return NULL;
-    void *q = realloc(p, n);
-    c->live += q && !p;
-    return q;
-}
-static void c_free(void *user, void *p)
-{
-    counting_t *c = user;
-    c->live -= p != NULL;
-    free(p);
-}
 
 /* Adding many fields costs a handful of allocations, not one per field. */
 static void test_alloc_budget(void **state)

@@ -14,6 +14,7 @@
 #include "core/buf.h"
 #include "proxy/proxy.h"
 #include "url/url.h"
+#include "unit/counting_alloc.h"
 
 /* ---- helpers ------------------------------------------------------------------ */
 
@@ -1089,38 +1090,6 @@ static void test_connect_response_errors(void **state)
 
 /* ---- allocation failures ------------------------------------------------------------------- */
 
-typedef struct counting {
-    long calls, live, fail_at; /* fail the fail_at-th call (1-based); 0: never */
-} counting_t;
-
-static bool c_fail(counting_t *c)
-{
-    return ++c->calls == c->fail_at;
-}
-static void *c_malloc(void *user, size_t n)
-{
-    counting_t *c = user;
-    if (c_fail(c))
-        return NULL;
-    void *p = malloc(n);
-    c->live += p != NULL;
-    return p;
-}
-static void *c_realloc(void *user, void *p, size_t n)
-{
-    counting_t *c = user;
-    if (c_fail(c))
-        return NULL;
-    void *q = realloc(p, n);
-    c->live += q && !p;
-    return q;
-}
-static void c_free(void *user, void *p)
-{
-    counting_t *c = user;
-    c->live -= p != NULL;
-    free(p);
-}
 
 /* The whole scenario with allocator `a`: 0 on success or the first error. */
 static int alloc_scenario(const httpx_allocator_t *a)

@@ -10,6 +10,7 @@
 
 #include "url/internal.h"
 #include "url/url.h"
+#include "unit/counting_alloc.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -525,41 +526,6 @@ static void test_percent_encode(void **state)
 
 /* ---- allocation: one block per URL, every failure is NOMEM -------------------- */
 
-typedef struct counting {
-    long allocs, live, fail_at; /* fail the fail_at-th allocation (1-based), 0: never */
-} counting_t;
-
-static void *c_malloc(void *user, size_t n)
-{
-    counting_t *c = user;
-    if (c->fail_at && ++c->allocs == c->fail_at)
-        return NULL;
-    if (!c->fail_at)
-        c->allocs++;
-    void *p = malloc(n);
-    if (p)
-        c->live++;
-    return p;
-}
-static void *c_realloc(void *user, void *p, size_t n)
-{
-    counting_t *c = user;
-    if (c->fail_at && ++c->allocs == c->fail_at)
-        return NULL;
-    if (!c->fail_at)
-        c->allocs++;
-    void *q = realloc(p, n);
-    if (q && !p)
-        c->live++;
-    return q;
-}
-static void c_free(void *user, void *p)
-{
-    counting_t *c = user;
-    if (p)
-        c->live--;
-    free(p);
-}
 
 static void test_single_block(void **state)
 {
@@ -589,12 +555,12 @@ static void test_alloc_failures(void **state)
             httpx_url_t *base = NULL, *u = NULL;
             assert_int_equal(httpx_url_parse("http://h/a/b?q", &a, &base, NULL), 0);
             c.fail_at = k;
-            c.allocs = 0;
+            c.calls = 0;
             int rc = op == 0   ? httpx_url_parse("HTTP://B\xc3\xbc" "cher.example/a%7e/../b c?q#f", &a, &u, NULL)
                      : op == 1 ? httpx_url_resolve(base, "../x y?z", &u, NULL)
                                : httpx_url_with_params(base, p, &u);
             if (rc == 0) {
-                done = c.allocs < k; /* no allocation left to fail */
+                done = c.calls < k; /* no allocation left to fail */
                 httpx_url_free(u);
             } else {
                 assert_int_equal(rc, HTTPX_E_NOMEM);
