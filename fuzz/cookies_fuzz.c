@@ -7,10 +7,10 @@
  * invariants (limits, no control bytes but HTAB in values, paths starting with '/',
  * no host-only cookie without a host) and the Cookie header for a few URLs must be
  * well formed (no CR, LF or NUL). Every field is also fed to the date parser.
- * Build and run from the source root (not wired into CMake yet): */
-//   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I include -I src \
-//       fuzz/cookies_fuzz.c src/cookies/*.c src/core/*.c -lpsl -o cookies_fuzz
-//   ./cookies_fuzz -max_total_time=60 fuzz/corpus/cookies
+ * Build and run from the source root (CMake replays the corpus: tests fuzz.*):
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I include -I src
+ *       fuzz/cookies_fuzz.c src/cookies/*.c src/core/*.c -lpsl -o cookies_fuzz
+ *   ./cookies_fuzz -max_total_time=60 fuzz/corpus/cookies */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
