@@ -128,6 +128,11 @@ int httpx__request_build(httpx__exchange_t *x, const char *method, const char *u
  * headers, cookie and auth values and framing, followed by `body` (a bytes body).
  * Resets what was sent. 0 or HTTPX_E_NOMEM. */
 int httpx__request_write_head(httpx__exchange_t *x, const void *body, size_t body_len);
+/* The caller's header list, created on first use (NULL on out-of-memory). */
+httpx_headers_t *httpx__request_headers(httpx__exchange_t *x);
+/* A method string for an exchange: the usual ones are shared static strings. */
+char *httpx__method_intern(const httpx_allocator_t *a, const char *method);
+void httpx__method_free(const httpx_allocator_t *a, char *method);
 /* Pick the route for x->url (proxy table, else direct). 0 or an error in *err. */
 int httpx__request_route(httpx__exchange_t *x, httpx_error_t *err);
 /* Refill x->piece (emptied first) with the next piece of a FILE or PRODUCER body (chunk-framed when

@@ -329,3 +329,9 @@ int httpx__headers_reserve(httpx_headers_t *h, size_t nfields, size_t bytes)
     }
     return httpx__buf_reserve(&h->bytes, bytes + 2 * nfields) ? HTTPX_E_NOMEM : 0;
 }
+
+const httpx_headers_t *httpx__headers_empty(void)
+{
+    static const httpx_headers_t empty; /* n == 0: every lookup finds nothing */
+    return &empty;
+}

@@ -19,6 +19,9 @@ bool httpx__header_value_valid(const char *p, size_t n);
 /* Remove every field, keeping the allocations for reuse. */
 void httpx__headers_clear(httpx_headers_t *h);
 
+/* A shared, empty, read-only list (for a response without trailers). */
+const httpx_headers_t *httpx__headers_empty(void);
+
 /* Make room for `nfields` more fields holding `bytes` of names and values in all,
  * so that adding them allocates nothing. 0 or HTTPX_E_NOMEM. */
 int httpx__headers_reserve(httpx_headers_t *h, size_t nfields, size_t bytes);

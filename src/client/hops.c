@@ -75,7 +75,8 @@ int httpx_auth_step_set_header(httpx_auth_step_t *s, const char *name, const cha
 {
     if (!s || !name || !value)
         return HTTPX_E_INVAL;
-    return httpx_headers_set(s->x->req_headers, name, value);
+    httpx_headers_t *h = httpx__request_headers(s->x);
+    return h ? httpx_headers_set(h, name, value) : HTTPX_E_NOMEM;
 }
 
 /* Run the flow: 1 (send), 0 (done) or an error in x->err. */
@@ -415,12 +416,12 @@ int httpx__hop_advance(httpx__exchange_t *x, httpx_error_t *err)
         }
         const char *method = redirect_method(x->method, x->next_status);
         if (method != x->method) {
-            char *m = httpx__strdup(e->a, method);
+            char *m = httpx__method_intern(e->a, method);
             if (!m) {
                 httpx_url_free(to);
                 return HTTPX_E_NOMEM;
             }
-            httpx__free(e->a, x->method);
+            httpx__method_free(e->a, x->method);
             x->method = m;
             x->idempotent = true;
             /* the body goes: no framing, no file, nothing to replay */

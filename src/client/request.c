@@ -193,7 +193,8 @@ static int build_body(httpx__exchange_t *x, const httpx_body_t *b, httpx_error_t
         if (rc)
             return httpx__err(err, rc, HTTPX_PHASE_SETUP, rc == HTTPX_E_NOMEM ? "out of memory" : "invalid form or json body");
         const char *ct = xb->kind == HTTPX_BODY_FORM ? "application/x-www-form-urlencoded" : "application/json";
-        if (!httpx_headers_get(x->req_headers, "Content-Type") && httpx_headers_add(x->req_headers, "Content-Type", ct))
+        if (!httpx_headers_get(x->req_headers, "Content-Type") &&
+            (!httpx__request_headers(x) || httpx_headers_add(x->req_headers, "Content-Type", ct)))
             return httpx__err(err, HTTPX_E_NOMEM, HTTPX_PHASE_SETUP, "out of memory");
         xb->ended = true;
         snprintf(framing, framing_cap, "Content-Length: %zu\r\n", httpx__buf_size(enc));
@@ -208,7 +209,8 @@ static int build_body(httpx__exchange_t *x, const httpx_body_t *b, httpx_error_t
         if (rc)
             return rc;
         if (!httpx_headers_get(x->req_headers, "Content-Type") &&
-            httpx_headers_add(x->req_headers, "Content-Type", httpx__multipart_content_type(xb->mp)))
+            (!httpx__request_headers(x) ||
+             httpx_headers_add(x->req_headers, "Content-Type", httpx__multipart_content_type(xb->mp))))
             return httpx__err(err, HTTPX_E_NOMEM, HTTPX_PHASE_SETUP, "out of memory");
         xb->size = httpx__multipart_length(xb->mp);
         xb->ended = xb->size == 0;
@@ -237,7 +239,7 @@ int httpx__request_build(httpx__exchange_t *x, const char *method, const char *u
         return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP, "method and url are required");
     if (!method_valid(method))
         return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP, "invalid method \"%.40s\"", method);
-    x->method = httpx__strdup(e->a, method);
+    x->method = httpx__method_intern(e->a, method);
     if (!x->method)
         return httpx__err(err, HTTPX_E_NOMEM, HTTPX_PHASE_SETUP, "out of memory");
     x->idempotent = method_idempotent(method);
@@ -245,8 +247,8 @@ int httpx__request_build(httpx__exchange_t *x, const char *method, const char *u
         return rc;
 
     /* The caller's headers are validated and kept: a redirect or an auth step
-     * rebuilds the head from them. */
-    if (!(x->req_headers = httpx_headers_new(e->a)))
+     * rebuilds the head from them. (None given: no list until one is needed.) */
+    if (opts && opts->headers && opts->headers->name && !httpx__request_headers(x))
         return httpx__err(err, HTTPX_E_NOMEM, HTTPX_PHASE_SETUP, "out of memory");
     for (const httpx_header_t *h = opts ? opts->headers : NULL; h && h->name; h++) {
         if (!h->value || !httpx__header_name_valid(h->name, strlen(h->name)) ||
@@ -486,6 +488,32 @@ void httpx__request_release(httpx__exchange_t *x)
     x->req_headers = NULL;
     httpx_url_free(x->url);
     x->url = NULL;
-    httpx__free(x->eng->a, x->method);
+    httpx__method_free(x->eng->a, x->method);
     x->method = NULL;
+}
+
+httpx_headers_t *httpx__request_headers(httpx__exchange_t *x)
+{
+    if (!x->req_headers)
+        x->req_headers = httpx_headers_new(x->eng->a);
+    return x->req_headers;
+}
+
+/* The usual methods are static strings: no copy per request. */
+static const char *const known_methods[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"};
+
+char *httpx__method_intern(const httpx_allocator_t *a, const char *method)
+{
+    for (size_t i = 0; i < sizeof known_methods / sizeof known_methods[0]; i++)
+        if (strcmp(method, known_methods[i]) == 0)
+            return (char *)known_methods[i];
+    return httpx__strdup(a, method);
+}
+
+void httpx__method_free(const httpx_allocator_t *a, char *method)
+{
+    for (size_t i = 0; i < sizeof known_methods / sizeof known_methods[0]; i++)
+        if (method == known_methods[i])
+            return;
+    httpx__free(a, method);
 }

@@ -17,10 +17,7 @@ httpx_response_t *httpx__response_new(httpx__engine_t *e, bool streaming)
         return NULL;
     r->a = e->a;
     r->headers = httpx_headers_new(e->a);
-    r->trailers = httpx_headers_new(e->a);
-    if (!r->headers || !r->trailers) {
-        httpx_headers_free(r->headers);
-        httpx_headers_free(r->trailers);
+    if (!r->headers) { /* trailers: created only if some arrive */
         httpx__free(e->a, r);
         return NULL;
     }
@@ -45,10 +42,16 @@ static int sink_head(httpx__exchange_t *x, const httpx__h1_head_t *h, void *user
     r->status = h->status;
     r->minor_version = h->minor_version;
     r->http2 = httpx__exchange_is_h2(x);
-    r->reason = httpx__strndup(r->a, h->reason.ptr, h->reason.len);
-    r->url = httpx__strdup(r->a, httpx__exchange_url(x)->str);
-    if (!r->reason || !r->url)
+    /* reason and URL in one block: r->url points into it (r->packed) */
+    const char *url = httpx__exchange_url(x)->str;
+    size_t ulen = strlen(url);
+    if (!(r->reason = httpx__malloc(r->a, h->reason.len + 1 + ulen + 1)))
         return HTTPX_E_NOMEM;
+    memcpy(r->reason, h->reason.ptr, h->reason.len);
+    r->reason[h->reason.len] = '\0';
+    r->url = r->reason + h->reason.len + 1;
+    memcpy(r->url, url, ulen + 1);
+    r->packed = true;
     httpx__exchange_take_history(x, &r->history, &r->nhistory);
     const char *next = httpx__exchange_next_url(x);
     if (next) {
@@ -235,6 +238,8 @@ static int sink_trailers(httpx__exchange_t *x, const httpx__h1_field_t *f, size_
 {
     httpx_response_t *r = user;
     (void)x;
+    if (!r->trailers && !(r->trailers = httpx_headers_new(r->a)))
+        return HTTPX_E_NOMEM;
     for (size_t i = 0; i < n; i++) {
         int rc = httpx__headers_add_unchecked(r->trailers, f[i].name.ptr, f[i].name.len, f[i].value.ptr,
                                               f[i].value.len);
@@ -336,7 +341,12 @@ const char *httpx_response_http_version(const httpx_response_t *r)
 }
 
 const httpx_headers_t *httpx_response_headers(const httpx_response_t *r) { return r ? r->headers : NULL; }
-const httpx_headers_t *httpx_response_trailers(const httpx_response_t *r) { return r ? r->trailers : NULL; }
+const httpx_headers_t *httpx_response_trailers(const httpx_response_t *r)
+{
+    if (!r)
+        return NULL;
+    return r->trailers ? r->trailers : httpx__headers_empty();
+}
 
 const char *httpx_response_header(const httpx_response_t *r, const char *name)
 {

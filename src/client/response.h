@@ -23,7 +23,8 @@ struct httpx_response {
     int minor_version;
     bool http2;
     char *reason;
-    char *url;
+    char *url;                   /* inside the reason's block when packed */
+    bool packed;
     httpx_headers_t *headers;
     httpx_headers_t *trailers;
     httpx__buf_t content;

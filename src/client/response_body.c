@@ -206,7 +206,8 @@ void httpx__response_real_free(httpx_response_t *r)
     httpx__buf_release(&r->content);
     const httpx_allocator_t *a = r->a;
     httpx__free(a, r->reason);
-    httpx__free(a, r->url);
+    if (!r->packed)
+        httpx__free(a, r->url);
     httpx__free(a, r->text);
     for (size_t i = 0; i < r->nhistory; i++)
         httpx__response_real_free(r->history[i]);
