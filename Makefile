@@ -2,10 +2,13 @@
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
 BUILD_TSAN ?= build-tsan
+BUILD_FUZZ ?= build-fuzz
+FUZZ_CC    ?= clang
+FUZZ_SECONDS ?= 60
 JOBS       ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build demo check check-fast check-asan check-tsan check-valgrind style install bench bench-quick clean
+.PHONY: all deps build demo check check-fast check-asan check-tsan check-valgrind check-fuzz fuzz fuzz-build style install bench bench-quick clean
 
 all: build
 
@@ -21,8 +24,8 @@ build: deps $(BUILD)/CMakeCache.txt
 demo: build
 	scripts/demo.sh $(BUILD)
 
-# Everything: style, sanitizers, valgrind, then the plain suite whose summary ends the output.
-check: deps style check-asan check-tsan check-valgrind check-fast
+# Everything: style, sanitizers, valgrind, fuzzing, then the plain suite whose summary ends the output.
+check: deps style check-asan check-tsan check-valgrind check-fuzz check-fast
 
 check-fast: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 600
@@ -48,6 +51,27 @@ check-valgrind: build
 style:
 	@scripts/check-style.sh
 
+# Fuzzing (docs: fuzz/run.sh). The libFuzzer targets fuzz/*_fuzz.c, built by clang
+# with ASan+UBSan in $(BUILD_FUZZ)/fuzz/; each runs FUZZ_SECONDS from its seeds in
+# fuzz/corpus/<name>, keeping what it finds in $(BUILD_FUZZ)/corpus-grown/<name>
+# and crash inputs in $(BUILD_FUZZ)/crashes/<name>/. The corpora themselves are
+# replayed by every test build (ctest -R fuzz).
+fuzz-build: deps
+	cmake -S . -B $(BUILD_FUZZ) -DCMAKE_C_COMPILER=$(FUZZ_CC) -DCMAKE_BUILD_TYPE=Debug \
+	  -DHTTPX_FUZZ=ON -DHTTPX_TESTS=OFF >/dev/null
+	cmake --build $(BUILD_FUZZ) -j$(JOBS) --target fuzzers
+
+fuzz: fuzz-build
+	fuzz/run.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)
+
+# In `make check`: every target for 30 s, when clang can build libFuzzer binaries.
+check-fuzz: deps
+	@if fuzz/run.sh --available $(FUZZ_CC); then \
+	  $(MAKE) --no-print-directory fuzz FUZZ_SECONDS=30; \
+	else \
+	  echo "check-fuzz: skipped: $(FUZZ_CC) cannot build libFuzzer binaries (clang and libclang-rt-14-dev)"; \
+	fi
+
 install: build
 	cmake --install $(BUILD)
 
@@ -61,4 +85,4 @@ bench-quick: deps
 	bench/run.sh quick
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_TSAN)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_TSAN) $(BUILD_FUZZ)

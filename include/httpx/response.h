@@ -78,7 +78,8 @@ HTTPX_API int httpx_response_is_redirect(const httpx_response_t *r);
 HTTPX_API int httpx_response_raise_for_status(const httpx_response_t *r);
 
 /* Streaming. Each returns 0 or HTTPX_E_*. stream/raw set *n to the bytes written into
- * buf (at most cap); *n == 0 with 0 returned means the body is complete.
+ * buf (at most cap, which must be > 0: HTTPX_E_INVAL otherwise); *n == 0 with 0
+ * returned means the body is complete.
  * Errors: transport and decoding errors of the body, HTTPX_E_STREAM_CONSUMED (the body was
  * already taken by another of these calls, or read), HTTPX_E_STREAM_CLOSED (closed,
  * or its client was closed), HTTPX_E_SYNC_IN_ASYNC. */

@@ -45,7 +45,7 @@ HTTPX_API int httpx_url_with_params(const httpx_url_t *url, const httpx_param_t 
 HTTPX_API void httpx_url_free(httpx_url_t *url); /* NULL ok */
 
 /* Accessors. Strings live as long as the URL. Components that are absent give ""
- * (query and fragment) or NULL (userinfo). */
+ * (query and fragment) or NULL (userinfo). A NULL url gives NULL (port: 0). */
 HTTPX_API const char *httpx_url_str(const httpx_url_t *url);      /* normalised, whole URL */
 HTTPX_API const char *httpx_url_scheme(const httpx_url_t *url);   /* "http" */
 HTTPX_API const char *httpx_url_userinfo(const httpx_url_t *url); /* "user:pass" or NULL */

@@ -48,27 +48,33 @@ static bool alive(const httpx__exchange_t *x) { return !x->free_pending; }
 
 static uint64_t now_ms(httpx__exchange_t *x) { return httpx_loop_now(x->eng->loop); }
 
-static void timer_sync(httpx__exchange_t *x)
+/* 0, or HTTPX_E_NOMEM when the timer could not be armed (the request must then
+ * fail: running without its deadlines is not an option). */
+static int timer_sync(httpx__exchange_t *x)
 {
     uint64_t due = x->phase_deadline;
     if (x->total_deadline && (!due || x->total_deadline < due))
         due = x->total_deadline;
     if (!due) {
         httpx_timer_stop(&x->timer);
-        return;
+        return 0;
     }
     /* A later deadline is picked up when the armed timer fires (lazy re-arm). */
     if (httpx__timer_active(&x->timer) && x->timer.deadline <= due)
-        return;
+        return 0;
     uint64_t now = now_ms(x);
-    httpx_timer_start(&x->timer, due > now ? due - now : 0);
+    return httpx_timer_start(&x->timer, due > now ? due - now : 0);
 }
+
+static void fail(httpx__exchange_t *x, int code, httpx_phase_t ph, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 static void phase(httpx__exchange_t *x, uint64_t ms, int code)
 {
     x->phase_deadline = ms ? now_ms(x) + ms : 0;
     x->phase_code = code;
-    timer_sync(x);
+    if (timer_sync(x))
+        fail(x, HTTPX_E_NOMEM, HTTPX_PHASE_NONE, "out of memory (timer)");
 }
 
 /* ---- finishing -------------------------------------------------------------- */
@@ -181,8 +187,8 @@ static void on_timer(httpx_timer_t *t, void *user)
                                                                                  : x->to.read),
                  httpx_phase_name(ph));
         }
-    } else if (x->state != X_DONE) {
-        timer_sync(x);
+    } else if (x->state != X_DONE && timer_sync(x)) {
+        fail(x, HTTPX_E_NOMEM, HTTPX_PHASE_NONE, "out of memory (timer)");
     }
     leave(x);
 }
@@ -539,6 +545,10 @@ static void on_readable(httpx__exchange_t *x)
     do {
         httpx__buf_t *rb = &x->conn->rbuf;
         int rc = httpx__buf_reserve(rb, READ_CHUNK);
+        if (rc == HTTPX_E_NOMEM) {
+            fail(x, HTTPX_E_NOMEM, x->state == X_BODY ? HTTPX_PHASE_READ_BODY : HTTPX_PHASE_READ_HEAD, "out of memory");
+            return;
+        }
         if (rc) {
             /* The buffer is at its cap: only a head can fill it. */
             fail(x, HTTPX_E_HEADER_LIMIT, HTTPX_PHASE_READ_HEAD, "%s: response head exceeds %zu bytes", host_of(x),

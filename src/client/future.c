@@ -67,6 +67,7 @@ static int fsink_head(httpx__exchange_t *x, const httpx__h1_head_t *h, void *use
     if (rc || !f->streaming)
         return rc;
     httpx__response_attach(f->resp, f->eng, f->loop);
+    f->resp->async = true;
     /* The response holds the exchange from now on, and hears its reports: the
      * future may be freed once the response is taken. */
     httpx__exchange_sink_t rs = httpx__response_sink;

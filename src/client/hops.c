@@ -327,7 +327,7 @@ int httpx__hop_on_head(httpx__exchange_t *x, int status, int minor, const httpx_
         x->next_status = status;
         httpx_url_free(next);
         if (!x->next_url)
-            return HTTPX_E_NOMEM;
+            return httpx__err(&x->err, HTTPX_E_NOMEM, HTTPX_PHASE_READ_HEAD, "out of memory");
         if (!x->follow)
             return 0;
         if (x->redirects >= e->max_redirects)

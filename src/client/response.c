@@ -47,7 +47,8 @@ static int sink_head(httpx__exchange_t *x, const httpx__h1_head_t *h, void *user
     size_t ulen = strlen(url);
     if (!(r->reason = httpx__malloc(r->a, h->reason.len + 1 + ulen + 1)))
         return HTTPX_E_NOMEM;
-    memcpy(r->reason, h->reason.ptr, h->reason.len);
+    if (h->reason.len) /* HTTP/2 has no reason phrase */
+        memcpy(r->reason, h->reason.ptr, h->reason.len);
     r->reason[h->reason.len] = '\0';
     r->url = r->reason + h->reason.len + 1;
     memcpy(r->url, url, ulen + 1);

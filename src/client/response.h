@@ -60,6 +60,7 @@ struct httpx_response {
     /* async body delivery */
     httpx_body_cb body_cb;
     void *body_user;
+    bool async;                         /* made by an async client: callback delivery allowed */
     bool cb_raw;                        /* callback gets undecoded bytes */
     bool cb_buffer;                     /* read_async: buffer, then one final call */
     bool paused;

@@ -63,11 +63,11 @@ static int pull(httpx_response_t *r, httpx__body_mode_t mode, void *buf, size_t 
     if (!n || (!buf && cap))
         return HTTPX_E_INVAL;
     *n = 0;
+    if (!cap)
+        return HTTPX_E_INVAL; /* 0 bytes with 0 returned would mean "the end" */
     int rc = body_begin(r, mode, true);
     if (rc)
         return rc;
-    if (!cap)
-        return 0;
     r->out = buf;
     r->out_cap = cap;
     r->out_len = 0;
@@ -117,8 +117,8 @@ int httpx_response_raw(httpx_response_t *r, void *buf, size_t cap, size_t *n)
 
 static int deliver_async(httpx_response_t *r, httpx_body_cb cb, void *user, bool raw, bool buffer)
 {
-    if (!r || !cb)
-        return HTTPX_E_INVAL;
+    if (!r || !cb || !r->async)
+        return HTTPX_E_INVAL; /* a sync client's stream is pulled, not delivered */
     if (r->body_cb)
         return HTTPX_E_STREAM_CONSUMED; /* one delivery per body */
     if (r->streaming && !r->loop && !r->body_done)

@@ -85,6 +85,8 @@ const char *httpx_loop_adapters(void)
 
 uint64_t httpx_loop_now(httpx_loop_t *loop)
 {
+    if (!loop)
+        return 0;
     return loop->ops.now ? loop->ops.now(loop->user) : httpx__clock_ms();
 }
 

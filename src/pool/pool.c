@@ -38,6 +38,7 @@ struct httpx__pool {
     httpx__link_t waiters;    /* FIFO */
     int open, idle, connecting, waiting;
     httpx_timer_t expiry;
+    const httpx__conn_t *mux_made;  /* the last connection made multiplexed (compared, never read) */
 };
 
 #define CONTAINER(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
@@ -243,10 +244,12 @@ static void connect_done(httpx__conn_t *c)
     p->connecting--;
     c->origin->connecting--;
     c->state = HTTPX__CONN_BUSY;
+    /* The callback may close the connection: afterwards only compare its address. */
+    p->mux_made = NULL;
     c->user.connected(c, 0, NULL, c->user.user);
     /* Requests that waited for this connection to turn multiplexed, and it did
      * not: they get connections of their own now. */
-    if (!c->mux)
+    if (p->mux_made != c)
         serve_waiters(p, NULL);
 }
 
@@ -775,6 +778,7 @@ bool httpx__conn_pending(const httpx__conn_t *c)
 void httpx__pool_set_mux(httpx__conn_t *c, void *mux, size_t (*capacity)(httpx__conn_t *c),
                          void (*mux_free)(httpx__conn_t *c), const httpx__conn_user_t *driver)
 {
+    c->pool->mux_made = c;
     c->mux = mux;
     c->mux_capacity = capacity;
     c->mux_free = mux_free;

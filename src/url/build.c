@@ -288,15 +288,15 @@ void httpx_url_free(httpx_url_t *url)
         httpx__free(url->a, url);
 }
 
-const char *httpx_url_str(const httpx_url_t *url) { return url->str; }
-const char *httpx_url_scheme(const httpx_url_t *url) { return url->scheme; }
-const char *httpx_url_userinfo(const httpx_url_t *url) { return url->userinfo; }
-const char *httpx_url_host(const httpx_url_t *url) { return url->host; }
-int httpx_url_port(const httpx_url_t *url) { return url->port; }
-const char *httpx_url_path(const httpx_url_t *url) { return url->path; }
-const char *httpx_url_query(const httpx_url_t *url) { return url->query; }
-const char *httpx_url_fragment(const httpx_url_t *url) { return url->fragment; }
-const char *httpx_url_target(const httpx_url_t *url) { return url->target; }
+const char *httpx_url_str(const httpx_url_t *url) { return url ? url->str : NULL; }
+const char *httpx_url_scheme(const httpx_url_t *url) { return url ? url->scheme : NULL; }
+const char *httpx_url_userinfo(const httpx_url_t *url) { return url ? url->userinfo : NULL; }
+const char *httpx_url_host(const httpx_url_t *url) { return url ? url->host : NULL; }
+int httpx_url_port(const httpx_url_t *url) { return url ? url->port : 0; }
+const char *httpx_url_path(const httpx_url_t *url) { return url ? url->path : NULL; }
+const char *httpx_url_query(const httpx_url_t *url) { return url ? url->query : NULL; }
+const char *httpx_url_fragment(const httpx_url_t *url) { return url ? url->fragment : NULL; }
+const char *httpx_url_target(const httpx_url_t *url) { return url ? url->target : NULL; }
 
 int httpx__url_clone(const httpx_url_t *u, httpx_url_t **out)
 {

@@ -32,7 +32,10 @@
  *         "localhost", "*.localhost", /etc/hosts names and "*.proxy.test" (always
  *         127.0.0.1, unknown to the client: proves socks5h / HTTP-proxy resolution).
  *         The proxy URLs carry no credentials; build "http://user:pass@..." as needed.
- * The raw2/uds/proxy fields are filled by this tree's peers.sh; a test that needs
+ * hostile tests/peers/hostile.py: the hostile-server suite's scripts (tests/hostile/NAME.case,
+ *         by path /case/NAME), on hostile (plain), hostile_tls (TLS) and hostile_tlsraw
+ *         (a port where the client's TLS meets a bare script armed by /arm/NAME)
+ * The raw2/uds/proxy/hostile fields are filled by this tree's peers.sh; a test that needs
  * one should still check it is non-empty.
  */
 #ifndef HTTPX_TESTS_PEERS_H
@@ -69,6 +72,9 @@ typedef struct {
   char proxy_socks_user[64];  /* "suser" */
   char proxy_socks_pass[64];  /* "spass" */
   char proxy_stats[128];      /* "http://127.0.0.1:PORT/__stats" */
+  char hostile[128];          /* tests/peers/hostile.py: "http://127.0.0.1:PORT" (/case/NAME) */
+  char hostile_tls[128];      /* the same behind TLS: "https://localhost:PORT" (CA: ca_file) */
+  char hostile_tlsraw[128];   /* "https://localhost:PORT" that never speaks TLS (/arm/NAME first) */
 } peers_t;
 
 static inline int peers_copy_(char *dst, size_t cap, const char *val) {
@@ -131,6 +137,9 @@ static inline int peers_load(peers_t *p) {
     else if (strcmp(line, "PROXY_SOCKS_USER") == 0) bad |= peers_copy_(p->proxy_socks_user, sizeof p->proxy_socks_user, val);
     else if (strcmp(line, "PROXY_SOCKS_PASS") == 0) bad |= peers_copy_(p->proxy_socks_pass, sizeof p->proxy_socks_pass, val);
     else if (strcmp(line, "PROXY_STATS_URL") == 0) bad |= peers_copy_(p->proxy_stats, sizeof p->proxy_stats, val);
+    else if (strcmp(line, "HOSTILE_URL") == 0) bad |= peers_copy_(p->hostile, sizeof p->hostile, val);
+    else if (strcmp(line, "HOSTILE_TLS_URL") == 0) bad |= peers_copy_(p->hostile_tls, sizeof p->hostile_tls, val);
+    else if (strcmp(line, "HOSTILE_TLSRAW_URL") == 0) bad |= peers_copy_(p->hostile_tlsraw, sizeof p->hostile_tlsraw, val);
   }
   fclose(f);
   if (bad || !p->nginx[0] || !p->httpbin[0] || !p->raw[0] || !p->www[0]) {

@@ -10,6 +10,8 @@
 #          raw2     a second rawserver.py on another port (cross-origin tests)
 #          proxy    tests/peers/proxyserver.py: HTTP proxy + CONNECT (with and without
 #                   Basic auth puser/ppass), SOCKS5 (no auth, and suser/spass)
+#          hostile  tests/peers/hostile.py, the hostile-server suite's scripted server
+#                   (cases in tests/hostile/): plain, TLS and raw-TLS ports, 127.0.0.1
 #        waits until each answers, and writes DIR/peers.env (KEY=VALUE lines):
 #          NGINX_PORT HTTPBIN_PORT RAW_PORT NGINX_URL HTTPBIN_URL RAW_URL WWW_DIR
 #          NGINX_URL6 (empty when ::1 is unusable) NGINX_PID HTTPBIN_PID RAW_PID
@@ -18,6 +20,7 @@
 #          PROXY_HTTP_USER PROXY_HTTP_PASS PROXY_SOCKS_PORT PROXY_SOCKS_URL
 #          PROXY_SOCKS_AUTH_PORT PROXY_SOCKS_AUTH_URL PROXY_SOCKS_USER PROXY_SOCKS_PASS
 #          PROXY_STATS_URL PROXY_PID
+#          HOSTILE_PORT HOSTILE_URL HOSTILE_TLS_URL HOSTILE_TLSRAW_URL HOSTILE_PID
 #        (the *_AUTH_URLs carry no credentials; the user/password keys hold them).
 #        UDS_PATH is DIR/run/raw.sock, or a socket in a private /tmp directory when
 #        that path would not fit in sun_path; DIR/uds.path remembers it for stop.
@@ -37,7 +40,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PY=/usr/bin/python3
 LIFETIME=${HTTPX_PEERS_LIFETIME:-1800}
-NAMES=(nginx httpbin raw raw2 proxy)
+NAMES=(nginx httpbin raw raw2 proxy hostile)
 
 usage() { echo "usage: $0 start|stop|status DIR" >&2; exit 2; }
 [ $# -eq 2 ] || usage
@@ -196,7 +199,7 @@ def v6_ok(port):
         s.close()
 for attempt in range(50):
     socks = []
-    for _ in range(15):
+    for _ in range(18):
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s.bind(("127.0.0.1", 0))
         socks.append(s)
@@ -211,8 +214,10 @@ EOF
   ) || fail "cannot pick free ports"
   local nginx_port httpbin_port raw_port v6 tls_port badtls_port mtls_port goaway_port h2c_port
   local raw2_port phttp_port phttp_auth_port psocks_port psocks_auth_port uds nghttpd_port nghttpd_tls_port
+  local hostile_port hostile_tls_port hostile_tlsraw_port
   read -r nginx_port httpbin_port raw_port v6 tls_port badtls_port mtls_port goaway_port h2c_port \
-    raw2_port phttp_port phttp_auth_port psocks_port psocks_auth_port nghttpd_port nghttpd_tls_port <<<"$ports"
+    raw2_port phttp_port phttp_auth_port psocks_port psocks_auth_port nghttpd_port nghttpd_tls_port \
+    hostile_port hostile_tls_port hostile_tlsraw_port <<<"$ports"
   # sun_path holds 107 bytes: a deep build directory gets a private /tmp directory.
   uds=$dir/run/raw.sock
   if [ ${#uds} -gt 100 ]; then
@@ -258,6 +263,12 @@ EOF
   fi
   launch raw2 "$PY" "$HERE/rawserver.py" --port "$raw2_port" --port-file "$dir/run/raw2.port" \
     --lifetime "$LIFETIME"
+
+  # Hostile-server suite (tests/hostile/*.case): plain, TLS and raw-TLS ports.
+  launch hostile "$PY" "$HERE/hostile.py" --cases "$HERE/../hostile" --port "$hostile_port" \
+    --tls-port "$hostile_tls_port" --tlsraw-port "$hostile_tlsraw_port" \
+    --cert "$dir/certs/server.pem" --key "$dir/certs/server.key" \
+    --port-file "$dir/run/hostile.port" --lifetime "$LIFETIME" --quiet
 
   # Proxies (HTTP, CONNECT, SOCKS5).
   launch proxy "$PY" "$HERE/proxyserver.py" --http-port "$phttp_port" \
@@ -342,6 +353,28 @@ while pending:
 opener.open("http://127.0.0.1:%s/__stats?reset=1" % pp, timeout=5).read()
 EOF
 
+  # The hostile server: wait (at most 20 s) until it answers /ok.
+  "$PY" - "$hostile_port" "$(cat "$dir/hostile.pid")" <<'EOF' || fail "hostile server did not come up"
+import os, sys, time, urllib.request
+port, pid = sys.argv[1], int(sys.argv[2])
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+end = time.monotonic() + 20
+while True:
+    try:
+        with opener.open("http://127.0.0.1:%s/ok" % port, timeout=2) as r:
+            if r.read() == b"hello":
+                break
+    except Exception:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        sys.exit("peers: hostile exited during start")
+    if time.monotonic() > end:
+        sys.exit("peers: no answer from the hostile server")
+    time.sleep(0.1)
+EOF
+
   # nghttpd answers quickly; wait (at most 10 s) until both ports accept.
   if [ -f "$dir/nghttpd.pid" ]; then
     local port tries
@@ -397,6 +430,11 @@ PROXY_SOCKS_USER=suser
 PROXY_SOCKS_PASS=spass
 PROXY_STATS_URL=http://127.0.0.1:$phttp_port/__stats
 PROXY_PID=$(cat "$dir/proxy.pid")
+HOSTILE_PORT=$hostile_port
+HOSTILE_URL=http://127.0.0.1:$hostile_port
+HOSTILE_TLS_URL=https://localhost:$hostile_tls_port
+HOSTILE_TLSRAW_URL=https://localhost:$hostile_tlsraw_port
+HOSTILE_PID=$(cat "$dir/hostile.pid")
 EOF
   mv "$dir/peers.env.tmp" "$dir/peers.env"
   log "up: nginx :$nginx_port${url6:+ (and [::1])}, httpbin :$httpbin_port, raw :$raw_port (unix:$uds), raw2 :$raw2_port, proxy http :$phttp_port auth :$phttp_auth_port socks :$psocks_port auth :$psocks_auth_port; env in $dir/peers.env"
