@@ -412,7 +412,10 @@ static void deliver(httpx__exchange_t *x)
     if (x->paused) {
         x->paused = false;
         phase(x, x->to.read, HTTPX_E_READ_TIMEOUT);
-        httpx__conn_want(x->conn, HTTPX_IO_READ);
+        if (httpx__conn_want(x->conn, HTTPX_IO_READ)) {
+            fail(x, HTTPX_E_NOMEM, HTTPX_PHASE_READ_BODY, "cannot watch the connection");
+            return;
+        }
         if (httpx__conn_pending(x->conn))
             on_readable(x); /* decrypted bytes wait inside TLS: no fd event will come */
     }
@@ -559,8 +562,9 @@ static void on_readable(httpx__exchange_t *x)
         httpx_error_t e = {0};
         rc = httpx__conn_recv(x->conn, httpx__buf_tail(rb), httpx__buf_room(rb), &n, &e);
         if (rc == HTTPX__CONN_AGAIN) {
-            if (x->conn->want != HTTPX_IO_READ) /* TLS wants to write to read on */
-                httpx__conn_want(x->conn, x->conn->want | HTTPX_IO_READ);
+            /* TLS wants to write to read on */
+            if (x->conn->want != HTTPX_IO_READ && httpx__conn_want(x->conn, x->conn->want | HTTPX_IO_READ))
+                fail(x, HTTPX_E_NOMEM, HTTPX_PHASE_READ_BODY, "cannot watch the connection");
             return;
         }
         if (rc < 0 || n == 0) {

@@ -107,8 +107,9 @@ static void flush(httpx__h2conn_t *h)
         }
         httpx__h2_sent(h->s, sent);
     }
-    if (h->c && !h->dead)
-        httpx__conn_want(h->c, interest);
+    /* Losing the interest would strand every stream until its read timeout. */
+    if (h->c && !h->dead && httpx__conn_want(h->c, interest) < 0)
+        fail_connection(h, HTTPX_E_NOMEM, "cannot watch the connection");
 }
 
 void httpx__h2conn_flush(httpx__h2conn_t *h)
@@ -132,8 +133,8 @@ static void on_readable(httpx__h2conn_t *h)
         httpx_error_t e = {0};
         int rc = httpx__conn_recv(c, httpx__buf_tail(rb), httpx__buf_room(rb), &n, &e);
         if (rc == HTTPX__CONN_AGAIN) {
-            if (c->want != HTTPX_IO_READ)
-                httpx__conn_want(c, c->want | HTTPX_IO_READ);
+            if (c->want != HTTPX_IO_READ && httpx__conn_want(c, c->want | HTTPX_IO_READ))
+                fail_connection(h, HTTPX_E_NOMEM, "cannot watch the connection");
             return;
         }
         if (rc < 0 || n == 0) {

@@ -238,7 +238,8 @@ int httpx_headers_set(httpx_headers_t *h, const char *name, const char *value)
         return rc;
     h->dead += h->f[i].nlen + h->f[i].vlen + 2;
     h->f[i] = f;
-    drop_from(h, i + 1, name, nlen);
+    /* `name` may have pointed into the bytes store() just moved: use the copy. */
+    drop_from(h, i + 1, h->bytes.data + f.name, nlen);
     maybe_compact(h);
     return 0;
 }

@@ -21,7 +21,9 @@ httpx_response_t *httpx__response_new(httpx__engine_t *e, bool streaming)
         httpx__free(e->a, r);
         return NULL;
     }
-    httpx__buf_init(&r->content, e->a, e->limits.max_body_bytes);
+    /* The cap counts the NUL kept after the bytes: N allowed bytes need N + 1. */
+    size_t max = e->limits.max_body_bytes;
+    httpx__buf_init(&r->content, e->a, max < SIZE_MAX ? max + 1 : max);
     r->streaming = streaming;
     r->mode = streaming ? HTTPX__BODY_PENDING : HTTPX__BODY_BUFFER;
     r->decompress = e->decompress;
@@ -92,24 +94,31 @@ static int buffer_decoded(httpx_response_t *r, const uint8_t *in, size_t len, bo
 {
     for (;;) {
         int rc = httpx__buf_reserve(&r->content, DECODE_CHUNK);
+        size_t left = 0;
         if (rc == HTTPX_E_BODY_LIMIT) {
             /* Less room than a chunk left under the cap: use what remains. */
-            size_t left = r->content.max - httpx__buf_size(&r->content) - 1;
-            if (!left)
-                return httpx__err(&r->err, HTTPX_E_BODY_LIMIT, HTTPX_PHASE_READ_BODY,
-                                  "response body exceeds the %zu-byte limit", r->content.max - 1);
-            rc = httpx__buf_reserve(&r->content, left);
+            left = r->content.max - httpx__buf_size(&r->content) - 1;
+            rc = left ? httpx__buf_reserve(&r->content, left) : 0;
+        } else {
+            left = DECODE_CHUNK;
         }
         if (rc)
             return httpx__err(&r->err, rc, HTTPX_PHASE_READ_BODY, "out of memory");
-        size_t produced = 0;
-        size_t room = httpx__buf_room(&r->content);
+        /* Full: one scratch byte lets the encoding's trailer still be read (a body
+         * of exactly the limit) and a byte more be seen; the decoder's own size cap
+         * then names it as DECODE_LIMIT. */
+        uint8_t scratch;
+        uint8_t *out = left ? (uint8_t *)httpx__buf_tail(&r->content) : &scratch;
+        size_t room = left ? httpx__buf_room(&r->content) : 1;
         if (room > DECODE_CHUNK)
             room = DECODE_CHUNK;
-        rc = httpx__decoder_run(r->dec, &in, &len, final, (uint8_t *)httpx__buf_tail(&r->content), room,
-                                &produced, &r->err);
+        size_t produced = 0;
+        rc = httpx__decoder_run(r->dec, &in, &len, final, out, room, &produced, &r->err);
         if (rc < 0)
             return rc;
+        if (!left && produced)
+            return httpx__err(&r->err, HTTPX_E_BODY_LIMIT, HTTPX_PHASE_READ_BODY,
+                              "response body exceeds the %zu-byte limit", r->content.max - 1);
         if (produced)
             httpx__buf_commit(&r->content, produced);
         if (rc == 1) {

@@ -3,7 +3,7 @@
  *
  * Two passes, each linear. The first looks only for the end of the head (an LF
  * preceded by "\r\n\r"), resuming at *scan, so a head that arrives in many reads
- * is scanned once in total; it also rejects a bare LF as soon as it is seen. The
+ * is scanned once in total; it also rejects a bare LF or CR as soon as seen. The
  * second runs once, over a complete head, so it needs no resumable state. */
 #include "h1/internal.h"
 
@@ -73,9 +73,20 @@ static int head_find_end(const char *buf, size_t lim, size_t *scan, size_t *end,
     size_t pos = *scan;
     while (pos < lim) {
         const char *lf = memchr(buf + pos, '\n', lim - pos);
-        if (!lf)
+        /* A CR anywhere but right before an LF is a bare CR: refused on arrival,
+         * not after the server has made us wait for a CRLF CRLF that never comes. */
+        size_t stop = lf ? (size_t)(lf - buf) : lim;
+        size_t cr_room = stop > pos ? stop - pos - 1 : 0; /* the byte before the LF may be CR */
+        if (!lf && stop > pos && buf[stop - 1] != '\r')
+            cr_room++;
+        if (cr_room && memchr(buf + pos, '\r', cr_room))
+            return httpx__err(err, HTTPX_E_REMOTE_PROTOCOL, HEAD_PHASE,
+                              "bare CR in response head (CRLF required)");
+        if (!lf) {
+            pos = stop > pos && buf[stop - 1] == '\r' ? stop - 1 : stop; /* a CR waiting for its LF */
             break;
-        size_t i = (size_t)(lf - buf);
+        }
+        size_t i = stop;
         /* RFC 9112 §2.2 lets a recipient accept a bare LF as a line end; we do not,
          * because a parser that disagrees with a proxy about line ends is the
          * classic request/response smuggling shape. */
@@ -88,7 +99,7 @@ static int head_find_end(const char *buf, size_t lim, size_t *scan, size_t *end,
         }
         pos = i + 1;
     }
-    *scan = lim;
+    *scan = pos;
     return 0;
 }
 

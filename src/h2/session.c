@@ -448,7 +448,11 @@ static int cb_frame_not_send(nghttp2_session *ng, const nghttp2_frame *frame, in
     if (lib_error_code != NGHTTP2_ERR_START_STREAM_NOT_ALLOWED &&
         lib_error_code != NGHTTP2_ERR_STREAM_ID_NOT_AVAILABLE &&
         lib_error_code != NGHTTP2_ERR_SESSION_CLOSING) {
-        st->err = HTTPX_E_LOCAL_PROTOCOL;
+        /* Out of memory while encoding the headers (nghttp2 reports it as a header
+         * compression failure: our fields were validated) is that, not a protocol fault. */
+        st->err = lib_error_code == NGHTTP2_ERR_NOMEM || lib_error_code == NGHTTP2_ERR_HEADER_COMP
+                      ? HTTPX_E_NOMEM
+                      : HTTPX_E_LOCAL_PROTOCOL;
         st->lib_err = lib_error_code;
     }
     return 0;

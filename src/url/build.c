@@ -100,8 +100,12 @@ static int lay_out(const parts_t *pt, const httpx_allocator_t *a, httpx_url_t **
     size_t host_len = pt->host.len + (pt->ipv6 ? 2 : 0), port_len = strlen(pt->port_text);
     size_t auth_len = host_len + 1 + port_len;
     size_t tail = pt->path.len + 1 + pt->query.len;
+    /* No authority but a path starting "//": written as "scheme:/.//", or the
+     * path would read back as an authority (RFC 3986 §5.2.4, WHATWG URL). */
+    bool dot_guard = !pt->has_authority && pt->path.len >= 2 && b[pt->path.off] == '/' &&
+                     b[pt->path.off + 1] == '/';
     size_t str_len = pt->scheme.len + 1 + 2 + pt->userinfo.len + 1 + auth_len + tail + 1 +
-                     pt->fragment.len;
+                     pt->fragment.len + (dot_guard ? 2 : 0);
     size_t total = sizeof(httpx_url_t) + str_len + 1 + pt->scheme.len + 1 + pt->userinfo.len +
                    1 + pt->host.len + 1 + pt->path.len + 1 + pt->query.len + 1 +
                    pt->fragment.len + 1 + tail + 1 + auth_len + 1 + pt->scheme.len + 3 +
@@ -125,6 +129,8 @@ static int lay_out(const parts_t *pt, const httpx_allocator_t *a, httpx_url_t **
         }
         w_authority(&w, pt);
     }
+    if (dot_guard)
+        w_put(&w, "/.", 2);
     w_put(&w, b + pt->path.off, pt->path.len);
     if (pt->has_query) {
         w_put(&w, "?", 1);

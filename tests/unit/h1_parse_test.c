@@ -473,7 +473,8 @@ static int parse_str(const char *s, const char *method, httpx__h1_head_t *h,
     return httpx__h1_parse_head(s, strlen(s), &scan, method, &LIMITS, f, h, err);
 }
 
-/* Each call on a growing buffer scans only the new bytes: *scan reaches len. */
+/* Each call on a growing buffer scans only the new bytes: *scan reaches len, or
+ * stops on a final CR that still waits for its LF. */
 static void test_scan_resumes(void **state)
 {
     (void)state;
@@ -489,12 +490,45 @@ static void test_scan_resumes(void **state)
     size_t scan = 0;
     for (size_t len = 1; len < s.len; len++) {
         assert_int_equal(httpx__h1_parse_head(s.p, len, &scan, "GET", &lim, f, &h, &err), 0);
-        assert_int_equal(scan, len);
+        assert_int_equal(scan, s.p[len - 1] == '\r' ? len - 1 : len);
     }
     assert_int_equal(httpx__h1_parse_head(s.p, s.len, &scan, "GET", &lim, f, &h, &err),
                      (int)s.len);
     assert_int_equal(h.nfields, 200);
     free(s.p);
+}
+
+/* A bare CR is refused as soon as the byte after it arrives, however the head
+ * is split, and a CR at the end of what has arrived waits for its LF. */
+static void test_bare_cr_on_arrival(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *head;
+        size_t fails_at; /* bytes arrived when it is refused: the bare CR and one more */
+    } cases[] = {
+        {"HTTP/1.1 200 OK\rX-A: 1\r\n\r\n", 17},
+        {"HTTP/1.1 200 OK\r\nX-A: 1\rX\r\n\r\n", 25},
+        {"HTTP/1.1 200 OK\r\n\r\r\n", 19},
+    };
+    httpx__h1_limits_t lim = {1 << 20, 100};
+    httpx__h1_field_t f[100];
+    httpx__h1_head_t h;
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        const char *s = cases[k].head;
+        size_t n = strlen(s), scan = 0, len = 0;
+        httpx_error_t err = {0};
+        int rc = 0;
+        while (rc == 0 && len < n)
+            rc = httpx__h1_parse_head(s, ++len, &scan, "GET", &lim, f, &h, &err);
+        assert_int_equal(rc, HTTPX_E_REMOTE_PROTOCOL);
+        assert_non_null(strstr(err.message, "bare CR"));
+        assert_int_equal(len, cases[k].fails_at);
+    }
+    size_t scan = 0;
+    httpx_error_t err = {0};
+    assert_int_equal(httpx__h1_parse_head("HTTP/1.1 200 OK\r", 16, &scan, "GET", &lim, f, &h, &err), 0);
+    assert_int_equal(scan, 15);
 }
 
 static void test_head_limit_exact(void **state)
@@ -703,6 +737,7 @@ int main(void)
 
     const struct CMUnitTest unit[] = {
         cmocka_unit_test(test_scan_resumes),
+        cmocka_unit_test(test_bare_cr_on_arrival),
         cmocka_unit_test(test_head_limit_exact),
         cmocka_unit_test(test_null_method_is_get),
         cmocka_unit_test(test_parse_fields),

@@ -543,6 +543,31 @@ static void test_single_block(void **state)
     assert_int_equal(c.live, 0);
 }
 
+/* A path that starts "//" with no authority is written "scheme:/.//" so that
+ * it reads back as the same path, not as an authority (found by url_fuzz). */
+static void test_path_slash_slash_stable(void **state)
+{
+    (void)state;
+    static const char *const in[][2] = {
+        {"t:/.//", "t:/.//"}, {"t:/.//x/y?q#f", "t:/.//x/y?q#f"}, {"mailto:a//b", "mailto:a//b"}};
+    for (size_t k = 0; k < sizeof in / sizeof in[0]; k++) {
+        httpx_url_t *u = NULL, *again = NULL;
+        assert_int_equal(httpx_url_parse(in[k][0], NULL, &u, NULL), 0);
+        assert_string_equal(httpx_url_str(u), in[k][1]);
+        assert_int_equal(httpx_url_parse(httpx_url_str(u), NULL, &again, NULL), 0);
+        assert_string_equal(httpx_url_str(again), httpx_url_str(u));
+        assert_string_equal(httpx_url_path(again), httpx_url_path(u));
+        httpx_url_free(again);
+        httpx_url_free(u);
+    }
+    httpx_url_t *base = NULL, *r = NULL;
+    assert_int_equal(httpx_url_parse("mc:x", NULL, &base, NULL), 0);
+    assert_int_equal(httpx_url_resolve(base, "mc:.//.//6User", &r, NULL), 0);
+    assert_string_equal(httpx_url_str(r), "mc:/.//6User");
+    httpx_url_free(r);
+    httpx_url_free(base);
+}
+
 static void test_alloc_failures(void **state)
 {
     (void)state;
@@ -596,6 +621,7 @@ int main(void)
         cmocka_unit_test(test_percent_encode),
         cmocka_unit_test(test_single_block),
         cmocka_unit_test(test_alloc_failures),
+        cmocka_unit_test(test_path_slash_slash_stable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
