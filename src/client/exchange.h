@@ -108,6 +108,10 @@ struct httpx__exchange {
     httpx__auth_t auth;            /* credentials for this request (owned copies) */
     struct httpx__digest *digest;  /* the server's Digest challenge, once answered */
     bool digest_tried;
+    /* Crossed to another origin: the client's default headers lose what the
+     * request's own headers lost (credentials, sensitive_headers). */
+    bool left_origin;
+    bool left_origin_auth;         /* ... and Authorization (not an http->https upgrade) */
     int flow_rounds;               /* custom auth flow calls so far */
     int attempts;                  /* policy retries so far */
     uint64_t retry_delay_ms;       /* before the next attempt */
@@ -162,6 +166,9 @@ int httpx__hop_setup(httpx__exchange_t *x, const httpx_req_opts_t *opts, httpx_e
 int httpx__hop_headers(httpx__exchange_t *x, httpx_error_t *err);
 int httpx__hop_on_head(httpx__exchange_t *x, int status, int minor, const httpx__h1_field_t *f, size_t n);
 int httpx__hop_advance(httpx__exchange_t *x, httpx_error_t *err);
+/* Whether the client's default header `name` is left out of this hop's request:
+ * after a cross-origin redirect (credentials), or when auth supplies it. */
+bool httpx__hop_default_dropped(const httpx__exchange_t *x, const char *name);
 void httpx__hop_release(httpx__exchange_t *x);
 
 /* Report a step to the client's trace callback, if any ("http11." events become

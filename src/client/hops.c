@@ -405,7 +405,9 @@ int httpx__hop_advance(httpx__exchange_t *x, httpx_error_t *err)
             static const char *const strip[] = {"Cookie", "Proxy-Authorization", "Host", NULL};
             for (size_t i = 0; strip[i]; i++)
                 httpx_headers_remove(x->req_headers, strip[i]);
+            x->left_origin = true;
             if (!is_https_upgrade(x->url, to)) {
+                x->left_origin_auth = true;
                 httpx_headers_remove(x->req_headers, "Authorization");
                 httpx__auth_release(&x->auth, e->a);
                 httpx__digest_free(x->digest);
@@ -464,6 +466,24 @@ int httpx__hop_advance(httpx__exchange_t *x, httpx_error_t *err)
     rc = httpx__request_write_head(x, copy, body_len);
     httpx__free(e->a, copy);
     return rc ? httpx__err(err, rc, HTTPX_PHASE_SETUP, "out of memory") : 0;
+}
+
+bool httpx__hop_default_dropped(const httpx__exchange_t *x, const char *name)
+{
+    /* One Authorization: the configured auth's wins over a default header. */
+    if (httpx__buf_size(&x->auth_header) && !strcasecmp(name, "Authorization"))
+        return true;
+    if (!x->left_origin)
+        return false;
+    if (!strcasecmp(name, "Cookie") || !strcasecmp(name, "Proxy-Authorization") || !strcasecmp(name, "Host"))
+        return true;
+    if (x->left_origin_auth && !strcasecmp(name, "Authorization"))
+        return true;
+    const httpx__engine_t *e = x->eng;
+    for (size_t i = 0; e->sensitive && e->sensitive[i]; i++)
+        if (!strcasecmp(name, e->sensitive[i]))
+            return true;
+    return false;
 }
 
 void httpx__hop_release(httpx__exchange_t *x)

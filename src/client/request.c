@@ -323,7 +323,7 @@ int httpx__request_write_head(httpx__exchange_t *x, const void *body, size_t bod
     const char *name, *value;
     for (size_t i = 0; i < ndef; i++) {
         httpx_headers_at(e->headers, i, &name, &value);
-        if (!httpx_headers_get(x->req_headers, name))
+        if (!httpx_headers_get(x->req_headers, name) && !httpx__hop_default_dropped(x, name))
             need += strlen(name) + strlen(value) + 4;
     }
     for (size_t i = 0; i < nreq; i++) {
@@ -343,7 +343,7 @@ int httpx__request_write_head(httpx__exchange_t *x, const void *body, size_t bod
         put_field(&b, "Host", 4, u->authority, alen);
     for (size_t i = 0; i < ndef; i++) {
         httpx_headers_at(e->headers, i, &name, &value);
-        if (!httpx_headers_get(x->req_headers, name))
+        if (!httpx_headers_get(x->req_headers, name) && !httpx__hop_default_dropped(x, name))
             put_field(&b, name, strlen(name), value, strlen(value));
     }
     for (size_t i = 0; i < nreq; i++) {

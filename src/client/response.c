@@ -85,6 +85,13 @@ static int sink_head(httpx__exchange_t *x, const httpx__h1_head_t *h, void *user
     if (!rc && httpx__buf_size(&ce))
         rc = httpx__decoder_new(r->a, httpx__buf_ptr(&ce), httpx__buf_size(&ce), &r->dec_limits, &r->dec, &r->err);
     httpx__buf_release(&ce);
+    /* A buffered body announced over the cap is refused now, not after reading
+     * it up to the cap (an encoded length says nothing of the decoded size). */
+    if (!rc && !r->streaming && !r->dec && h->framing == HTTPX__H1_LENGTH &&
+        h->content_length > r->content.max - 1)
+        rc = httpx__err(&r->err, HTTPX_E_BODY_LIMIT, HTTPX_PHASE_READ_HEAD,
+                        "response body of %llu bytes (Content-Length) exceeds the %zu-byte limit",
+                        (unsigned long long)h->content_length, r->content.max - 1);
     r->head_done = true;
     return rc;
 }

@@ -34,7 +34,7 @@ static int parse_port(httpx__slice_t p, int *port)
             return -1;
         v = v * 10 + (p.ptr[i] - '0');
     }
-    if (v > 65535)
+    if (v == 0 || v > 65535) /* port 0 cannot be connected to: refused at parse time */
         return -1;
     *port = v;
     return 0;

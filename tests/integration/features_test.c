@@ -431,6 +431,35 @@ static void cross_origin_redirect_strips_credentials(void **state)
     assert_non_null(strstr(t, "X-Plain: ok"));
     assert_int_equal(httpx_response_history_count(r), 1);
     httpx_response_free(r);
+    httpx_client_free(c);
+    /* the same rules for the client's default headers; one Authorization only */
+    httpx_header_t defaults[] = {{"X-Api-Key", "secret"}, {"Cookie", "sid=1"}, {"Authorization", "Bearer dflt"},
+                                 {"X-Plain", "ok"}, {0}};
+    assert_int_equal(httpx_client_new(HTTPX_CLIENT(.follow_redirects = true, .sensitive_headers = sensitive,
+                                                   .headers = defaults),
+                                      &c),
+                     0);
+    snprintf(url, sizeof url, "%s/redirect?to=/echo-headers", P.raw);
+    assert_int_equal(httpx_client_get(c, url, NULL, &r), 0);
+    t = httpx_response_text(r);
+    assert_non_null(strstr(t, "Authorization: Bearer dflt"));
+    assert_non_null(strstr(t, "X-Api-Key: secret"));
+    httpx_response_free(r);
+    httpx_auth_t basic = HTTPX_BASIC_AUTH("u", "p");
+    assert_int_equal(httpx_client_get(c, url, HTTPX_REQ(.auth = &basic), &r), 0);
+    t = httpx_response_text(r);
+    assert_non_null(strstr(t, "Authorization: Basic"));
+    assert_null(strstr(t, "Bearer dflt"));
+    httpx_response_free(r);
+    snprintf(url, sizeof url, "%s/redirect?to=%s/echo-headers&status=307", P.raw, P.raw2);
+    assert_int_equal(httpx_client_get(c, url, NULL, &r), 0);
+    t = httpx_response_text(r);
+    assert_int_equal(httpx_response_status(r), 200);
+    assert_null(strstr(t, "Authorization"));
+    assert_null(strstr(t, "X-Api-Key"));
+    assert_null(strstr(t, "Cookie"));
+    assert_non_null(strstr(t, "X-Plain: ok"));
+    httpx_response_free(r);
     /* only http and https targets */
     httpx_error_t err;
     snprintf(url, sizeof url, "%s/redirect?to=ftp://127.0.0.1/x", P.raw);

@@ -119,7 +119,6 @@ static void test_parse_default_port_stripped(void **state)
     expect_str("https://example.org:443/", "https://example.org/");
     expect_str("https://example.org:80/", "https://example.org:80/");
     expect_str("http://example.org:/", "http://example.org/"); /* empty port = default */
-    expect_str("http://example.org:0/", "http://example.org:0/");
     expect_str("http://example.org:65535/", "http://example.org:65535/");
     expect_str("http://example.org:00080/", "http://example.org/");
 }
@@ -230,6 +229,8 @@ static void test_parse_errors(void **state)
     (void)state;
     expect_invalid("http://x:99999/", "invalid port \"99999\" in url");
     expect_invalid("http://x:65536/", "invalid port \"65536\"");
+    expect_invalid("http://x:0/", "invalid port \"0\""); /* nothing listens on port 0 */
+    expect_invalid("http://x:00000/", "invalid port \"00000\"");
     expect_invalid("http://x:8a/", "invalid port \"8a\"");
     expect_invalid("http://x:-1/", "invalid port \"-1\"");
     expect_invalid("http:///x", "missing host in url \"http:///x\"");
