@@ -421,11 +421,22 @@ static void deliver(httpx__exchange_t *x)
     }
 }
 
+/* Interim (1xx) responses of one request may total this many max_header_bytes. */
+#define INTERIM_HEADS 4
+
 static void on_head(httpx__exchange_t *x, const httpx__h1_head_t *h, size_t head_bytes)
 {
     if (h->status < 200) {
         httpx__buf_consume(&x->conn->rbuf, head_bytes);
         x->scan = 0;
+        /* Without a cap an endless 1xx stream holds the request until a total
+         * deadline, and there is none by default. */
+        size_t cap = INTERIM_HEADS * x->eng->limits.max_header_bytes;
+        if ((x->interim_bytes += head_bytes) > cap) {
+            fail(x, HTTPX_E_HEADER_LIMIT, HTTPX_PHASE_READ_HEAD,
+                 "%s sent more than %zu bytes of 1xx interim responses", host_of(x), cap);
+            return;
+        }
         if (h->status == 101) {
             fail(x, HTTPX_E_REMOTE_PROTOCOL, HTTPX_PHASE_READ_HEAD,
                  "%s answered 101 Switching Protocols to a request that did not ask to upgrade", host_of(x));
@@ -697,6 +708,7 @@ static void x_rehop(httpx__exchange_t *x)
     int rc = httpx__hop_advance(x, &e);
     /* Back to a fresh request: nothing of the last response is left. */
     x->scan = 0;
+    x->interim_bytes = 0;
     x->status = 0;
     x->keep_alive = false;
     x->body_unsent = false;

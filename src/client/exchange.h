@@ -108,6 +108,7 @@ struct httpx__exchange {
     httpx__auth_t auth;            /* credentials for this request (owned copies) */
     struct httpx__digest *digest;  /* the server's Digest challenge, once answered */
     bool digest_tried;
+    size_t interim_bytes;          /* 1xx heads of this hop: capped like curl's total header budget */
     /* Crossed to another origin: the client's default headers lose what the
      * request's own headers lost (credentials, sensitive_headers). */
     bool left_origin;
