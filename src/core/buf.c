@@ -128,3 +128,28 @@ char *httpx__buf_detach(httpx__buf_t *b, size_t *len)
     b->off = b->len = b->alloc = 0;
     return p;
 }
+
+char *httpx__buf_take(httpx__buf_t *b, size_t *alloc)
+{
+    char *p = b->len == b->off ? b->data : NULL;
+    *alloc = p ? b->alloc : 0;
+    if (p) {
+        b->data = NULL;
+        b->off = b->len = b->alloc = 0;
+    }
+    return p;
+}
+
+void httpx__buf_give(httpx__buf_t *b, char *data, size_t alloc)
+{
+    if (!data)
+        return;
+    if (b->data || alloc == 0 || alloc > b->max) {
+        httpx__free(b->a, data); /* outside the contract: do not leak it */
+        return;
+    }
+    b->data = data;
+    b->alloc = alloc;
+    b->off = b->len = 0;
+    data[0] = '\0';
+}

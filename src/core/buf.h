@@ -44,5 +44,12 @@ void httpx__buf_reset(httpx__buf_t *b);
 /* Hand the bytes over: returns data (NUL-terminated, live bytes moved to the front),
  * leaves the buffer empty and unallocated. Caller frees with b->a. */
 char *httpx__buf_detach(httpx__buf_t *b, size_t *len);
+/* Move the allocation of an empty buffer out (NULL and *alloc 0 when it has none or
+ * holds bytes): the buffer is left unallocated, ready to use (it allocates again on
+ * demand). */
+char *httpx__buf_take(httpx__buf_t *b, size_t *alloc);
+/* Give an unallocated buffer `alloc` bytes at `data`, from httpx__buf_take of a
+ * buffer with the same allocator; alloc must not exceed b->max. data NULL: no-op. */
+void httpx__buf_give(httpx__buf_t *b, char *data, size_t alloc);
 
 #endif

@@ -77,9 +77,12 @@ static int fields_line(const char *p, size_t rem, httpx__h1_field_t *f, size_t *
         if (p[k] == '\n')
             return httpx__err(err, HTTPX_E_REMOTE_PROTOCOL, phase,
                               "bare LF in field section (CRLF required)");
-        return httpx__err(err, HTTPX_E_REMOTE_PROTOCOL, phase,
-                          p[k] == '\r' ? "bare CR in value of field \"%.*s\""
-                                       : "control byte in value of field \"%.*s\"",
+        /* A bare CR reads the same however the head arrived: head.c refuses it
+         * with this message while the head is still incomplete. */
+        if (p[k] == '\r')
+            return httpx__err(err, HTTPX_E_REMOTE_PROTOCOL, phase, "bare CR in %s (CRLF required)",
+                              phase == HTTPX_PHASE_READ_HEAD ? "response head" : "field section");
+        return httpx__err(err, HTTPX_E_REMOTE_PROTOCOL, phase, "control byte in value of field \"%.*s\"",
                           (int)i, p);
     }
     size_t e = k;

@@ -59,9 +59,25 @@ static int head_status_line(const char *p, size_t n, httpx__h1_head_t *head, htt
     for (size_t k = r; k < n; k++)
         if (!httpx__h1_is((unsigned char)p[k], HTTPX__H1_C_FVAL))
             return httpx__err(err, HTTPX_E_REMOTE_PROTOCOL, HEAD_PHASE,
-                              p[k] == '\r' ? "bare CR in reason phrase"
+                              p[k] == '\r' ? "bare CR in response head (CRLF required)"
                                            : "control byte in reason phrase");
     head->reason = httpx__slice(p + r, n - r);
+    return 0;
+}
+
+/* A CR anywhere but right before an LF is a bare CR. Checked only while the head
+ * is incomplete, so that a server ending lines with CR alone is refused on
+ * arrival instead of making us wait for a CRLF CRLF that never comes; a complete
+ * head gets the same check from the field and status-line parsers. */
+static int bare_cr(const char *buf, size_t from, size_t lim, httpx_error_t *err)
+{
+    const char *p = buf + from, *end = buf + lim;
+    while ((p = memchr(p, '\r', (size_t)(end - p))) && p + 1 < end) {
+        if (p[1] != '\n')
+            return httpx__err(err, HTTPX_E_REMOTE_PROTOCOL, HEAD_PHASE,
+                              "bare CR in response head (CRLF required)");
+        p += 2;
+    }
     return 0;
 }
 
@@ -70,23 +86,12 @@ static int head_status_line(const char *p, size_t n, httpx__h1_head_t *head, htt
 static int head_find_end(const char *buf, size_t lim, size_t *scan, size_t *end,
                          httpx_error_t *err)
 {
-    size_t pos = *scan;
+    size_t from = *scan, pos = from;
     while (pos < lim) {
         const char *lf = memchr(buf + pos, '\n', lim - pos);
-        /* A CR anywhere but right before an LF is a bare CR: refused on arrival,
-         * not after the server has made us wait for a CRLF CRLF that never comes. */
-        size_t stop = lf ? (size_t)(lf - buf) : lim;
-        size_t cr_room = stop > pos ? stop - pos - 1 : 0; /* the byte before the LF may be CR */
-        if (!lf && stop > pos && buf[stop - 1] != '\r')
-            cr_room++;
-        if (cr_room && memchr(buf + pos, '\r', cr_room))
-            return httpx__err(err, HTTPX_E_REMOTE_PROTOCOL, HEAD_PHASE,
-                              "bare CR in response head (CRLF required)");
-        if (!lf) {
-            pos = stop > pos && buf[stop - 1] == '\r' ? stop - 1 : stop; /* a CR waiting for its LF */
+        if (!lf)
             break;
-        }
-        size_t i = stop;
+        size_t i = (size_t)(lf - buf);
         /* RFC 9112 §2.2 lets a recipient accept a bare LF as a line end; we do not,
          * because a parser that disagrees with a proxy about line ends is the
          * classic request/response smuggling shape. */
@@ -99,7 +104,11 @@ static int head_find_end(const char *buf, size_t lim, size_t *scan, size_t *end,
         }
         pos = i + 1;
     }
-    *scan = pos;
+    int rc = bare_cr(buf, from, lim, err);
+    if (rc)
+        return rc;
+    /* A final CR still waits for its LF: look at it again next time. */
+    *scan = lim && buf[lim - 1] == '\r' ? lim - 1 : lim;
     return 0;
 }
 

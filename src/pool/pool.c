@@ -27,6 +27,19 @@ struct httpx__origin {
     int connecting;           /* connections of this origin not yet up */
 };
 
+/* What an HTTP/1.1 connection needs only while busy: its read buffer and its
+ * header parse scratch. An idle connection hands them to the pool's small cache and
+ * takes a set back when reused, so a keep-alive connection doing back-to-back
+ * requests keeps the same memory without a malloc per request, while N idle
+ * connections hold none of it. */
+typedef struct conn_kit {
+    char *rdata;                 /* rbuf allocation (may be NULL) */
+    size_t ralloc;
+    httpx__h1_field_t *fields;   /* max_header_count entries */
+} conn_kit_t;
+
+#define KIT_CACHE 4
+
 struct httpx__pool {
     httpx_loop_t *loop;
     const httpx_allocator_t *a;
@@ -39,6 +52,8 @@ struct httpx__pool {
     int open, idle, connecting, waiting;
     httpx_timer_t expiry;
     const httpx__conn_t *mux_made;  /* the last connection made multiplexed (compared, never read) */
+    conn_kit_t kits[KIT_CACHE];     /* released by idle HTTP/1.1 connections */
+    int nkits;
 };
 
 #define CONTAINER(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
@@ -58,6 +73,41 @@ static void list_del(httpx__link_t *n)
     n->prev->next = n->next;
     n->next->prev = n->prev;
     n->prev = n->next = n;
+}
+
+/* An idle HTTP/1.1 connection gives up its busy-only memory (nothing is buffered:
+ * the exchange released it only with an empty read buffer). */
+static void kit_put(httpx__pool_t *p, httpx__conn_t *c)
+{
+    if (c->mux || httpx__buf_size(&c->rbuf) || !c->fields)
+        return;
+    size_t ralloc;
+    char *rdata = httpx__buf_take(&c->rbuf, &ralloc);
+    if (p->nkits < KIT_CACHE) {
+        p->kits[p->nkits++] = (conn_kit_t){rdata, ralloc, c->fields};
+    } else {
+        httpx__free(c->rbuf.a, rdata);
+        httpx__free(p->a, c->fields);
+    }
+    c->fields = NULL;
+}
+
+/* Give `c` a parse scratch (and a read buffer when one is cached): 0 or NOMEM. */
+static int kit_get(httpx__pool_t *p, httpx__conn_t *c)
+{
+    if (c->mux || c->fields)
+        return 0;
+    if (p->nkits > 0) {
+        conn_kit_t *k = &p->kits[--p->nkits];
+        c->fields = k->fields;
+        if (!c->rbuf.data)
+            httpx__buf_give(&c->rbuf, k->rdata, k->ralloc);
+        else
+            httpx__free(c->rbuf.a, k->rdata);
+        return 0;
+    }
+    c->fields = httpx__malloc(p->a, p->lim.max_header_count * sizeof *c->fields);
+    return c->fields ? 0 : HTTPX_E_NOMEM;
 }
 
 static uint32_t hash_str(const char *s)
@@ -155,6 +205,10 @@ void httpx__pool_free(httpx__pool_t *p)
         }
     }
     httpx__timer_release(&p->expiry);
+    for (int i = 0; i < p->nkits; i++) {
+        httpx__free(p->a, p->kits[i].rdata);
+        httpx__free(p->a, p->kits[i].fields);
+    }
     httpx__free(p->a, p->buckets);
     httpx__free(p->a, p);
 }
@@ -450,8 +504,10 @@ static httpx__conn_t *conn_new(httpx__pool_t *p, httpx__origin_t *o, const httpx
     httpx__conn_t *c = HTTPX__NEW(p->a, httpx__conn_t);
     if (!c)
         return NULL;
-    c->fields = httpx__malloc(p->a, p->lim.max_header_count * sizeof *c->fields);
-    if (!c->fields) {
+    /* Room for the largest head plus one read's worth of body. */
+    httpx__buf_init(&c->rbuf, p->a, p->lim.max_head_bytes + 64 * 1024 + 1);
+    if (kit_get(p, c)) {
+        httpx__buf_release(&c->rbuf);
         httpx__free(p->a, c);
         return NULL;
     }
@@ -463,8 +519,6 @@ static httpx__conn_t *conn_new(httpx__pool_t *p, httpx__origin_t *o, const httpx
     list_init(&c->idle_link);
     list_init(&c->lru_link);
     list_init(&c->shared_link);
-    /* Room for the largest head plus one read's worth of body. */
-    httpx__buf_init(&c->rbuf, p->a, p->lim.max_head_bytes + 64 * 1024 + 1);
     p->open++;
     p->connecting++;
     o->connecting++;
@@ -527,7 +581,10 @@ int httpx__pool_acquire(httpx__pool_t *p, const httpx__route_t *route, bool fres
         }
         /* LIFO: the most recently used connection is the least likely to be stale. */
         if (!list_empty(&o->idle)) {
-            conn_take(CONTAINER(o->idle.next, httpx__conn_t, idle_link), w, user);
+            httpx__conn_t *c = CONTAINER(o->idle.next, httpx__conn_t, idle_link);
+            if (kit_get(p, c))
+                return HTTPX_E_NOMEM;
+            conn_take(c, w, user);
             return 1;
         }
     }
@@ -575,6 +632,11 @@ static bool serve_waiters(httpx__pool_t *p, httpx__conn_t *idle)
         httpx__waiter_t *w = CONTAINER(p->waiters.next, httpx__waiter_t, link);
         if (idle && idle->origin == w->origin) {
             httpx__pool_cancel_wait(p, w);
+            if (kit_get(p, idle)) {
+                httpx_error_t e = {.code = HTTPX_E_NOMEM, .phase = HTTPX_PHASE_POOL, .message = "out of memory"};
+                w->user_copy.connected(NULL, HTTPX_E_NOMEM, &e, w->user_copy.user);
+                continue;
+            }
             conn_take(idle, w, &w->user_copy);
             return true;
         }
@@ -605,6 +667,7 @@ void httpx__pool_release(httpx__conn_t *c)
     c->state = HTTPX__CONN_IDLE;
     if (!c->mux)
         c->user = (httpx__conn_user_t){0};
+    kit_put(p, c); /* the read buffer and parse scratch wait in the pool, not here */
     c->idle_since = httpx_loop_now(p->loop);
     /* Watch for the server closing the idle connection, without keeping
      * httpx_loop_run() alive for it. */
@@ -779,6 +842,9 @@ void httpx__pool_set_mux(httpx__conn_t *c, void *mux, size_t (*capacity)(httpx__
                          void (*mux_free)(httpx__conn_t *c), const httpx__conn_user_t *driver)
 {
     c->pool->mux_made = c;
+    /* The HTTP/2 driver parses no HTTP/1.1 heads: the scratch is not needed. */
+    httpx__free(c->pool->a, c->fields);
+    c->fields = NULL;
     c->mux = mux;
     c->mux_capacity = capacity;
     c->mux_free = mux_free;

@@ -53,8 +53,11 @@ struct httpx__conn {
     int fd;
     httpx_io_t io;
     bool io_active;
-    httpx__buf_t rbuf;              /* bytes read and not yet parsed */
-    httpx__h1_field_t *fields;      /* parse scratch, max_header_count entries */
+    httpx__buf_t rbuf;              /* bytes read and not yet parsed; unallocated while
+                                     * an HTTP/1.1 connection is idle (in the pool's cache) */
+    httpx__h1_field_t *fields;      /* parse scratch, max_header_count entries; non-NULL
+                                     * while an HTTP/1.1 connection is CONNECTING or BUSY,
+                                     * NULL while idle and on HTTP/2 connections */
     httpx__link_t idle_link;        /* in origin->idle (LIFO) */
     httpx__link_t lru_link;         /* in pool->idle_lru (oldest at tail) */
     uint64_t idle_since;            /* loop ms */

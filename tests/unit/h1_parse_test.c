@@ -524,6 +524,9 @@ static void test_bare_cr_on_arrival(void **state)
         assert_int_equal(rc, HTTPX_E_REMOTE_PROTOCOL);
         assert_non_null(strstr(err.message, "bare CR"));
         assert_int_equal(len, cases[k].fails_at);
+        /* all at once: the head looks complete, the line parsers refuse it */
+        scan = 0;
+        assert_int_equal(httpx__h1_parse_head(s, n, &scan, "GET", &lim, f, &h, &err), HTTPX_E_REMOTE_PROTOCOL);
     }
     size_t scan = 0;
     httpx_error_t err = {0};
