@@ -65,33 +65,28 @@ static int head_status_line(const char *p, size_t n, httpx__h1_head_t *head, htt
     return 0;
 }
 
-/* A CR anywhere but right before an LF is a bare CR. Checked only while the head
- * is incomplete, so that a server ending lines with CR alone is refused on
- * arrival instead of making us wait for a CRLF CRLF that never comes; a complete
- * head gets the same check from the field and status-line parsers. */
-static int bare_cr(const char *buf, size_t from, size_t lim, httpx_error_t *err)
-{
-    const char *p = buf + from, *end = buf + lim;
-    while ((p = memchr(p, '\r', (size_t)(end - p))) && p + 1 < end) {
-        if (p[1] != '\n')
-            return httpx__err(err, HTTPX_E_REMOTE_PROTOCOL, HEAD_PHASE,
-                              "bare CR in response head (CRLF required)");
-        p += 2;
-    }
-    return 0;
-}
-
 /* Look for the end of the head in buf[*scan, lim). Returns the head length, 0 if
  * not found yet (*scan advanced), or < 0. */
 static int head_find_end(const char *buf, size_t lim, size_t *scan, size_t *end,
                          httpx_error_t *err)
 {
-    size_t from = *scan, pos = from;
+    size_t pos = *scan;
     while (pos < lim) {
         const char *lf = memchr(buf + pos, '\n', lim - pos);
-        if (!lf)
+        /* A CR anywhere but right before an LF is a bare CR: refused on arrival,
+         * not after the server has made us wait for a CRLF CRLF that never comes. */
+        size_t stop = lf ? (size_t)(lf - buf) : lim;
+        size_t cr_room = stop > pos ? stop - pos - 1 : 0; /* the byte before the LF may be CR */
+        if (!lf && stop > pos && buf[stop - 1] != '\r')
+            cr_room++;
+        if (cr_room && memchr(buf + pos, '\r', cr_room))
+            return httpx__err(err, HTTPX_E_REMOTE_PROTOCOL, HEAD_PHASE,
+                              "bare CR in response head (CRLF required)");
+        if (!lf) {
+            pos = stop > pos && buf[stop - 1] == '\r' ? stop - 1 : stop; /* a CR waiting for its LF */
             break;
-        size_t i = (size_t)(lf - buf);
+        }
+        size_t i = stop;
         /* RFC 9112 §2.2 lets a recipient accept a bare LF as a line end; we do not,
          * because a parser that disagrees with a proxy about line ends is the
          * classic request/response smuggling shape. */
@@ -104,17 +99,13 @@ static int head_find_end(const char *buf, size_t lim, size_t *scan, size_t *end,
         }
         pos = i + 1;
     }
-    int rc = bare_cr(buf, from, lim, err);
-    if (rc)
-        return rc;
-    /* A final CR still waits for its LF: look at it again next time. */
-    *scan = lim && buf[lim - 1] == '\r' ? lim - 1 : lim;
+    *scan = pos;
     return 0;
 }
 
-int httpx__h1_parse_head(const char *buf, size_t len, size_t *scan, const char *request_method,
-                         const httpx__h1_limits_t *limits, httpx__h1_field_t *fields,
-                         httpx__h1_head_t *head, httpx_error_t *err)
+static int parse_head(const char *buf, size_t len, size_t *scan, const char *request_method,
+                      const httpx__h1_limits_t *limits, httpx__h1_field_t *fields,
+                      httpx__h1_head_t *head, httpx_error_t *err)
 {
     if (len == 0)
         return 0;
@@ -155,4 +146,16 @@ int httpx__h1_parse_head(const char *buf, size_t len, size_t *scan, const char *
     if (rc < 0)
         return rc;
     return (int)end;
+}
+
+int httpx__h1_parse_head(const char *buf, size_t len, size_t *scan, const char *request_method,
+                         const httpx__h1_limits_t *limits, httpx__h1_field_t *fields,
+                         httpx__h1_head_t *head, httpx_error_t *err)
+{
+    int rc = parse_head(buf, len, scan, request_method, limits, fields, head, err);
+    /* A refused head leaves nothing half-parsed (a status read before the fault
+     * was found), so the outcome is the same however the bytes arrived. */
+    if (rc < 0)
+        memset(head, 0, sizeof *head);
+    return rc;
 }
