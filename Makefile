@@ -64,10 +64,11 @@ fuzz-build: deps
 fuzz: fuzz-build
 	fuzz/run.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)
 
-# In `make check`: every target for 30 s, when clang can build libFuzzer binaries.
+# In `make check`: every target for 30 s with a fixed seed (fuzz/run.sh), when clang
+# can build libFuzzer binaries.
 check-fuzz: deps
 	@if fuzz/run.sh --available $(FUZZ_CC); then \
-	  $(MAKE) --no-print-directory fuzz FUZZ_SECONDS=30; \
+	  FUZZ_SEED=1 $(MAKE) --no-print-directory fuzz FUZZ_SECONDS=30; \
 	else \
 	  echo "check-fuzz: skipped: $(FUZZ_CC) cannot build libFuzzer binaries (clang and libclang-rt-14-dev)"; \
 	fi

@@ -12,6 +12,9 @@
 #        BUILD/crashes/NAME/; the HTTP dictionary fuzz/http.dict for the targets
 #        that read HTTP bytes.
 # FUZZ_JOBS targets run at once (default: the number of CPUs). Logs: BUILD/fuzz-logs/.
+# FUZZ_SEED=N fixes libFuzzer's random seed (`make check` does, so that CI replays
+# the same mutations from the same corpus rather than a new random walk per run:
+# the bugs a longer `make fuzz` finds become regression files, not a red CI).
 # Prints one line per target (executions per second, coverage, corpus) and exits 1
 # if any target crashed, leaked, timed out or failed a regression input.
 # To turn a crash into a regression case:
@@ -77,7 +80,7 @@ run_one() {
   [ -d "$seeds" ] && seeddirs+=("$seeds")
   # -timeout: one input taking longer is a hang; -rss_limit_mb: a blow-up is a bug.
   # shellcheck disable=SC2046
-  "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+  "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 ${FUZZ_SEED:+-seed="$FUZZ_SEED"} \
     -artifact_prefix="$crashes" $(dict_for "$name") "$grown" "${seeddirs[@]}" >>"$log" 2>&1
   if [ $? -eq 0 ]; then echo "ok" >"$logs/$name.status"; else echo "CRASH" >"$logs/$name.status"; fi
 }
