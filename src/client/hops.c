@@ -363,6 +363,9 @@ int httpx__hop_on_head(httpx__exchange_t *x, int status, int minor, const httpx_
     return 1;
 }
 
+/* Never sent on to another origin: from the request's headers or the client's. */
+static const char *const cross_origin_strip[] = {"Cookie", "Proxy-Authorization", "Host", NULL};
+
 static bool same_origin(const httpx_url_t *a, const httpx_url_t *b)
 {
     return strcmp(a->origin, b->origin) == 0;
@@ -402,9 +405,8 @@ int httpx__hop_advance(httpx__exchange_t *x, httpx_error_t *err)
         }
         if (!same_origin(x->url, to)) {
             /* Credentials never follow to another origin (but see is_https_upgrade). */
-            static const char *const strip[] = {"Cookie", "Proxy-Authorization", "Host", NULL};
-            for (size_t i = 0; strip[i]; i++)
-                httpx_headers_remove(x->req_headers, strip[i]);
+            for (size_t i = 0; cross_origin_strip[i]; i++)
+                httpx_headers_remove(x->req_headers, cross_origin_strip[i]);
             x->left_origin = true;
             if (!is_https_upgrade(x->url, to)) {
                 x->left_origin_auth = true;
@@ -475,8 +477,9 @@ bool httpx__hop_default_dropped(const httpx__exchange_t *x, const char *name)
         return true;
     if (!x->left_origin)
         return false;
-    if (!strcasecmp(name, "Cookie") || !strcasecmp(name, "Proxy-Authorization") || !strcasecmp(name, "Host"))
-        return true;
+    for (size_t i = 0; cross_origin_strip[i]; i++)
+        if (!strcasecmp(name, cross_origin_strip[i]))
+            return true;
     if (x->left_origin_auth && !strcasecmp(name, "Authorization"))
         return true;
     const httpx__engine_t *e = x->eng;

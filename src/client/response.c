@@ -96,6 +96,13 @@ static int sink_head(httpx__exchange_t *x, const httpx__h1_head_t *h, void *user
     return rc;
 }
 
+/* The buffered body passed max_body_bytes (the cap counts the trailing NUL). */
+static int body_limit(httpx_response_t *r)
+{
+    return httpx__err(&r->err, HTTPX_E_BODY_LIMIT, HTTPX_PHASE_READ_BODY, "response body exceeds the %zu-byte limit",
+                      r->content.max - 1);
+}
+
 /* Decode `len` input bytes into the content buffer (buffered mode). */
 static int buffer_decoded(httpx_response_t *r, const uint8_t *in, size_t len, bool final)
 {
@@ -124,8 +131,7 @@ static int buffer_decoded(httpx_response_t *r, const uint8_t *in, size_t len, bo
         if (rc < 0)
             return rc;
         if (!left && produced)
-            return httpx__err(&r->err, HTTPX_E_BODY_LIMIT, HTTPX_PHASE_READ_BODY,
-                              "response body exceeds the %zu-byte limit", r->content.max - 1);
+            return body_limit(r);
         if (produced)
             httpx__buf_commit(&r->content, produced);
         if (rc == 1) {
@@ -202,8 +208,7 @@ static int sink_body(httpx__exchange_t *x, const char *data, size_t len, size_t 
         } else {
             rc = httpx__buf_append(&r->content, data, len);
             if (rc == HTTPX_E_BODY_LIMIT)
-                rc = httpx__err(&r->err, rc, HTTPX_PHASE_READ_BODY, "response body exceeds the %zu-byte limit",
-                                r->content.max - 1);
+                rc = body_limit(r);
         }
         if (rc)
             return rc;
