@@ -283,6 +283,7 @@ void httpx__engine_close(httpx__engine_t *e)
 
 void httpx__engine_release(httpx__engine_t *e)
 {
+    httpx__exchange_spares_free(e);
     httpx__pool_free(e->pool);
     e->pool = NULL;
     httpx__tls_ctx_free(e->tls); /* connections still open keep it alive */

@@ -80,6 +80,15 @@ typedef struct httpx__engine {
     struct sockaddr_storage local;
 
     httpx__link_t exchanges;        /* in flight, to fail them on close */
+    /* Freed exchanges kept for the next requests with their head buffer and URL
+     * block (client/exchange.c): a request then allocates none of the three. */
+    struct httpx__spare_exchange {
+        struct httpx__exchange *x;
+        char *out;
+        size_t out_alloc;
+        struct httpx_url *url;
+    } spare[4];
+    unsigned nspare;
     httpx__link_t streams;          /* open streaming responses, closed with the client */
 } httpx__engine_t;
 
@@ -88,6 +97,8 @@ int httpx__engine_init(httpx__engine_t *e, httpx_loop_t *loop, const httpx_clien
 /* Fail every exchange in flight with HTTPX_E_CLOSED, close all connections. */
 void httpx__engine_close(httpx__engine_t *e);
 void httpx__engine_release(httpx__engine_t *e);
+/* Free the exchanges kept for reuse (client/exchange.c). */
+void httpx__exchange_spares_free(httpx__engine_t *e);
 
 /* The client's TLS context, built on first use. 0, or HTTPX_E_TLS / HTTPX_E_NOMEM /
  * HTTPX_E_INVAL with *err naming the file or option at fault. */

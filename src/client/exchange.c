@@ -767,14 +767,22 @@ int httpx__exchange_new(httpx__engine_t *e, const char *method, const char *url,
     *out = NULL;
     if (e->closed)
         return httpx__err(err, HTTPX_E_CLOSED, HTTPX_PHASE_SETUP, "client closed");
-    httpx__exchange_t *x = HTTPX__NEW(e->a, httpx__exchange_t);
-    if (!x)
+    struct httpx__spare_exchange sp = {0};
+    httpx__exchange_t *x;
+    if (e->nspare) {
+        sp = e->spare[--e->nspare];
+        x = sp.x;
+        memset(x, 0, sizeof *x);
+    } else if (!(x = HTTPX__NEW(e->a, httpx__exchange_t))) {
         return httpx__err(err, HTTPX_E_NOMEM, HTTPX_PHASE_SETUP, "out of memory");
+    }
     x->eng = e;
     x->sink = *sink;
     x->link.prev = x->link.next = &x->link;
     x->body.fd = -1;
     httpx__buf_init(&x->out, e->a, 0);
+    httpx__buf_give(&x->out, sp.out, sp.out_alloc);
+    x->url_spare = sp.url;
     httpx__buf_init(&x->piece, e->a, 0);
     httpx__buf_init(&x->cookie_header, e->a, 64u << 10);
     httpx__buf_init(&x->auth_header, e->a, 16u << 10);
@@ -845,10 +853,33 @@ static void x_real_free(httpx__exchange_t *x)
     drop_conn(x);
     httpx__timer_release(&x->timer);
     httpx__hop_release(x);
+    httpx__engine_t *e = x->eng;
+    struct httpx__spare_exchange *sp = e->nspare < sizeof e->spare / sizeof e->spare[0] ? &e->spare[e->nspare] : NULL;
+    if (sp) { /* keep the block, its head buffer and URL for the next request */
+        httpx__buf_reset(&x->out);
+        sp->out = httpx__buf_take(&x->out, &sp->out_alloc);
+        sp->url = x->url;
+        x->url = NULL;
+    }
     httpx__request_release(x);
     httpx__buf_release(&x->trailers);
     httpx__buf_release(&x->h2_pending);
-    httpx__free(a, x);
+    if (sp) {
+        sp->x = x;
+        e->nspare++;
+    } else {
+        httpx__free(a, x);
+    }
+}
+
+void httpx__exchange_spares_free(httpx__engine_t *e)
+{
+    while (e->nspare) {
+        struct httpx__spare_exchange *sp = &e->spare[--e->nspare];
+        httpx__free(e->a, sp->out);
+        httpx_url_free(sp->url);
+        httpx__free(e->a, sp->x);
+    }
 }
 
 void httpx__exchange_free(httpx__exchange_t *x)

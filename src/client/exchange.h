@@ -44,6 +44,7 @@ struct httpx__exchange {
     /* request */
     char *method;
     httpx_url_t *url;
+    httpx_url_t *url_spare;        /* a kept URL block for build to reuse (or free) */
     httpx__buf_t out;              /* head (+ a bytes body): kept whole for a replay */
     size_t out_sent;
     size_t head_len;               /* the head is out[0, head_len) */

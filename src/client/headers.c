@@ -9,18 +9,6 @@
 #include "core/mem.h"
 #include "httpx/error.h"
 
-typedef struct hfield {
-    size_t name, nlen;  /* offsets into bytes */
-    size_t value, vlen;
-} hfield_t;
-
-struct httpx_headers {
-    const httpx_allocator_t *a;
-    hfield_t *f;
-    size_t n, cap;
-    httpx__buf_t bytes;
-    size_t dead; /* bytes in `bytes` no field refers to */
-};
 
 /* tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA */
 static bool is_tchar(unsigned char c)
@@ -84,13 +72,41 @@ httpx_headers_t *httpx_headers_new(const httpx_allocator_t *alloc)
     return httpx__headers_new_in(httpx__alloc_or_default(alloc));
 }
 
+void httpx__headers_init(httpx_headers_t *h, const httpx_allocator_t *a)
+{
+    memset(h, 0, sizeof *h);
+    h->a = a;
+    h->embedded = true;
+    httpx__buf_init(&h->bytes, a, 0);
+}
+
+size_t httpx__headers_block_size(size_t nfields, size_t bytes)
+{
+    return nfields * sizeof(hfield_t) + bytes + 2 * nfields + 1;
+}
+
+void httpx__headers_lend(httpx_headers_t *h, void *block, size_t nfields, size_t bytes)
+{
+    if (h->f || h->bytes.data || !nfields)
+        return; /* only an empty list without storage borrows */
+    h->f = block;
+    h->cap = nfields;
+    h->f_lent = true;
+    httpx__buf_lend(&h->bytes, (char *)block + nfields * sizeof(hfield_t), bytes + 2 * nfields + 1);
+}
+
 void httpx_headers_free(httpx_headers_t *h)
 {
     if (!h)
         return;
     httpx__buf_release(&h->bytes);
-    httpx__free(h->a, h->f);
-    httpx__free(h->a, h);
+    if (!h->f_lent)
+        httpx__free(h->a, h->f);
+    h->f = NULL;
+    h->n = h->cap = 0;
+    h->f_lent = false;
+    if (!h->embedded)
+        httpx__free(h->a, h);
 }
 
 void httpx__headers_clear(httpx_headers_t *h)
@@ -137,19 +153,28 @@ static int store(httpx_headers_t *h, const char *name, size_t nlen, const char *
     return 0;
 }
 
-static int grow_fields(httpx_headers_t *h)
+/* Room for `cap` fields; lent fields move to an allocation of their own. */
+static int set_cap(httpx_headers_t *h, size_t cap)
 {
-    if (h->n < h->cap)
-        return 0;
-    size_t cap = h->cap ? h->cap * 2 : 8;
     if (cap > SIZE_MAX / sizeof *h->f)
         return HTTPX_E_NOMEM;
-    hfield_t *f = httpx__realloc(h->a, h->f, cap * sizeof *f);
-    if (!f)
+    hfield_t *f;
+    if (h->f_lent) {
+        if (!(f = httpx__malloc(h->a, cap * sizeof *f)))
+            return HTTPX_E_NOMEM;
+        memcpy(f, h->f, h->n * sizeof *f);
+        h->f_lent = false;
+    } else if (!(f = httpx__realloc(h->a, h->f, cap * sizeof *f))) {
         return HTTPX_E_NOMEM;
+    }
     h->f = f;
     h->cap = cap;
     return 0;
+}
+
+static int grow_fields(httpx_headers_t *h)
+{
+    return h->n < h->cap ? 0 : set_cap(h, h->cap ? h->cap * 2 : 8);
 }
 
 int httpx__headers_add_unchecked(httpx_headers_t *h, const char *name, size_t nlen,
@@ -320,14 +345,8 @@ int httpx_headers_has_token(const httpx_headers_t *h, const char *name, const ch
 
 int httpx__headers_reserve(httpx_headers_t *h, size_t nfields, size_t bytes)
 {
-    if (h->n + nfields > h->cap) {
-        size_t cap = h->n + nfields;
-        hfield_t *f = httpx__realloc(h->a, h->f, cap * sizeof *f);
-        if (!f)
-            return HTTPX_E_NOMEM;
-        h->f = f;
-        h->cap = cap;
-    }
+    if (h->n + nfields > h->cap && set_cap(h, h->n + nfields))
+        return HTTPX_E_NOMEM;
     return httpx__buf_reserve(&h->bytes, bytes + 2 * nfields) ? HTTPX_E_NOMEM : 0;
 }
 

@@ -4,7 +4,24 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "core/buf.h"
 #include "httpx/headers.h"
+
+typedef struct hfield {
+    size_t name, nlen;  /* offsets into bytes */
+    size_t value, vlen;
+} hfield_t;
+
+/* Defined here so a response can hold its list inline (httpx__headers_init). */
+struct httpx_headers {
+    const httpx_allocator_t *a;
+    hfield_t *f;
+    size_t n, cap;
+    httpx__buf_t bytes;
+    size_t dead;      /* bytes in `bytes` no field refers to */
+    bool f_lent;      /* f is part of someone else's block (httpx__headers_lend) */
+    bool embedded;    /* the struct lives inside another object: free releases only */
+};
 
 /* New empty list allocating through `a` (never NULL); NULL on out-of-memory. */
 httpx_headers_t *httpx__headers_new_in(const httpx_allocator_t *a);
@@ -18,6 +35,18 @@ bool httpx__header_name_valid(const char *p, size_t n);
 bool httpx__header_value_valid(const char *p, size_t n);
 /* Remove every field, keeping the allocations for reuse. */
 void httpx__headers_clear(httpx_headers_t *h);
+
+/* An empty list inside another object (no allocation): httpx_headers_free then
+ * releases its storage but not the struct. */
+void httpx__headers_init(httpx_headers_t *h, const httpx_allocator_t *a);
+/* Bytes of a block that holds `nfields` fields of `bytes` names and values in all
+ * (the layout httpx__headers_lend expects at its start). */
+size_t httpx__headers_block_size(size_t nfields, size_t bytes);
+/* Let an empty list without storage use the start of `block` (at least
+ * httpx__headers_block_size(nfields, bytes) bytes, aligned like a pointer, owned by
+ * the caller and outliving the list) for `nfields` fields of `bytes` in all: adding
+ * them then allocates nothing; growing past them copies into allocations of its own. */
+void httpx__headers_lend(httpx_headers_t *h, void *block, size_t nfields, size_t bytes);
 
 /* A shared, empty, read-only list (for a response without trailers). */
 const httpx_headers_t *httpx__headers_empty(void);

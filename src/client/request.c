@@ -69,7 +69,8 @@ static int build_url(httpx__exchange_t *x, const char *url, const httpx_req_opts
     httpx_url_t *u = NULL;
     int rc;
     if (e->last_url_text && strcmp(url, e->last_url_text) == 0) {
-        rc = httpx__url_clone(e->last_url, &u); /* the same URL again: no parsing */
+        rc = httpx__url_clone_reuse(e->last_url, x->url_spare, &u); /* the same URL again: no parsing */
+        x->url_spare = NULL;
         if (rc)
             return httpx__err(err, rc, HTTPX_PHASE_SETUP, "out of memory");
     } else {
@@ -302,6 +303,14 @@ int httpx__request_write_head(httpx__exchange_t *x, const void *body, size_t bod
     const httpx_url_t *u = x->url;
     httpx__buf_t b;
     httpx__buf_init(&b, e->a, 0);
+    /* Write into the old head's allocation, unless the body to copy lives there. */
+    const char *old = x->out.data;
+    if (!body_len || !old || (const char *)body < old || (const char *)body >= old + x->out.alloc) {
+        size_t alloc;
+        httpx__buf_reset(&x->out);
+        char *p = httpx__buf_take(&x->out, &alloc);
+        httpx__buf_give(&b, p, alloc);
+    }
     static const char expect[] = "Expect: 100-continue\r\n";
     const char *method = x->method;
     /* Through a forwarding proxy the request-target is the absolute URL (RFC 9112
@@ -488,6 +497,8 @@ void httpx__request_release(httpx__exchange_t *x)
     x->req_headers = NULL;
     httpx_url_free(x->url);
     x->url = NULL;
+    httpx_url_free(x->url_spare);
+    x->url_spare = NULL;
     httpx__method_free(x->eng->a, x->method);
     x->method = NULL;
 }

@@ -16,11 +16,8 @@ httpx_response_t *httpx__response_new(httpx__engine_t *e, bool streaming)
     if (!r)
         return NULL;
     r->a = e->a;
-    r->headers = httpx_headers_new(e->a);
-    if (!r->headers) { /* trailers: created only if some arrive */
-        httpx__free(e->a, r);
-        return NULL;
-    }
+    r->headers = &r->headers_inline; /* trailers: created only if some arrive */
+    httpx__headers_init(r->headers, e->a);
     /* The cap counts the NUL kept after the bytes: N allowed bytes need N + 1. */
     size_t max = e->limits.max_body_bytes;
     httpx__buf_init(&r->content, e->a, max < SIZE_MAX ? max + 1 : max);
@@ -38,23 +35,64 @@ httpx_response_t *httpx__response_new(httpx__engine_t *e, bool streaming)
 
 /* ---- sink ------------------------------------------------------------------ */
 
+/* Bodies up to this size, announced by Content-Length, share the head's block. */
+#define SMALL_BODY (64 * 1024)
+
+/* Content-Encoding may come in several fields: join them in order, then build the
+ * decoder chain. */
+static int start_decoder(httpx_response_t *r, const httpx__h1_head_t *h)
+{
+    httpx__buf_t ce;
+    httpx__buf_init(&ce, r->a, 1024);
+    int rc = 0;
+    for (size_t i = 0; i < h->nfields && !rc; i++) {
+        const httpx__h1_field_t *f = &h->fields[i];
+        if (!f->value.len || !httpx__slice_ieq_cstr(f->name, "Content-Encoding"))
+            continue;
+        if (httpx__buf_size(&ce))
+            rc = httpx__buf_append(&ce, ", ", 2);
+        if (!rc)
+            rc = httpx__buf_append(&ce, f->value.ptr, f->value.len);
+        if (rc == HTTPX_E_BODY_LIMIT)
+            rc = HTTPX_E_DECODE_LIMIT;
+    }
+    if (!rc)
+        rc = httpx__decoder_new(r->a, httpx__buf_ptr(&ce), httpx__buf_size(&ce), &r->dec_limits, &r->dec, &r->err);
+    httpx__buf_release(&ce);
+    return rc;
+}
+
 static int sink_head(httpx__exchange_t *x, const httpx__h1_head_t *h, void *user)
 {
     httpx_response_t *r = user;
     r->status = h->status;
     r->minor_version = h->minor_version;
     r->http2 = httpx__exchange_is_h2(x);
-    /* reason and URL in one block: r->url points into it (r->packed) */
     const char *url = httpx__exchange_url(x)->str;
-    size_t ulen = strlen(url);
-    if (!(r->reason = httpx__malloc(r->a, h->reason.len + 1 + ulen + 1)))
+    size_t ulen = strlen(url), bytes = 0;
+    bool coded = false;
+    for (size_t i = 0; i < h->nfields; i++) {
+        const httpx__h1_field_t *f = &h->fields[i];
+        bytes += f->name.len + f->value.len;
+        coded |= r->decompress && f->value.len && httpx__slice_ieq_cstr(f->name, "Content-Encoding");
+    }
+    /* The head in one allocation: fields, reason, URL and, for a small buffered
+     * body of announced length that needs no decoding, the body too. */
+    size_t hsize = httpx__headers_block_size(h->nfields, bytes), body = 0;
+    if (!r->streaming && !coded && h->framing == HTTPX__H1_LENGTH && h->content_length <= SMALL_BODY &&
+        h->content_length < r->content.max)
+        body = (size_t)h->content_length + 1;
+    if (!(r->block = httpx__malloc(r->a, hsize + h->reason.len + 1 + ulen + 1 + body)))
         return HTTPX_E_NOMEM;
+    httpx__headers_lend(r->headers, r->block, h->nfields, bytes);
+    r->reason = r->block + hsize;
     if (h->reason.len) /* HTTP/2 has no reason phrase */
         memcpy(r->reason, h->reason.ptr, h->reason.len);
     r->reason[h->reason.len] = '\0';
     r->url = r->reason + h->reason.len + 1;
     memcpy(r->url, url, ulen + 1);
-    r->packed = true;
+    if (body)
+        httpx__buf_lend(&r->content, r->url + ulen + 1, body);
     httpx__exchange_take_history(x, &r->history, &r->nhistory);
     const char *next = httpx__exchange_next_url(x);
     if (next) {
@@ -63,28 +101,13 @@ static int sink_head(httpx__exchange_t *x, const httpx__h1_head_t *h, void *user
         snprintf(r->next_method_buf, sizeof r->next_method_buf, "%s", httpx__exchange_next_method(x));
         r->next_method = r->next_method_buf;
     }
-    /* Content-Encoding may come in several fields: join them in order. */
-    httpx__buf_t ce;
-    httpx__buf_init(&ce, r->a, 1024);
-    size_t bytes = 0;
-    for (size_t i = 0; i < h->nfields; i++)
-        bytes += h->fields[i].name.len + h->fields[i].value.len;
-    int rc = httpx__headers_reserve(r->headers, h->nfields, bytes); /* one allocation for the head */
+    int rc = 0;
     for (size_t i = 0; i < h->nfields && !rc; i++) {
         const httpx__h1_field_t *f = &h->fields[i];
         rc = httpx__headers_add_unchecked(r->headers, f->name.ptr, f->name.len, f->value.ptr, f->value.len);
-        if (!rc && r->decompress && httpx__slice_ieq_cstr(f->name, "Content-Encoding") && f->value.len) {
-            if (httpx__buf_size(&ce))
-                rc = httpx__buf_append(&ce, ", ", 2);
-            if (!rc)
-                rc = httpx__buf_append(&ce, f->value.ptr, f->value.len);
-            if (rc == HTTPX_E_BODY_LIMIT)
-                rc = HTTPX_E_DECODE_LIMIT;
-        }
     }
-    if (!rc && httpx__buf_size(&ce))
-        rc = httpx__decoder_new(r->a, httpx__buf_ptr(&ce), httpx__buf_size(&ce), &r->dec_limits, &r->dec, &r->err);
-    httpx__buf_release(&ce);
+    if (!rc && coded)
+        rc = start_decoder(r, h);
     /* A buffered body announced over the cap is refused now, not after reading
      * it up to the cap (an encoded length says nothing of the decoded size). */
     if (!rc && !r->streaming && !r->dec && h->framing == HTTPX__H1_LENGTH &&

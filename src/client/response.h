@@ -5,6 +5,7 @@
 #define HTTPX_CLIENT_RESPONSE_H
 
 #include "client/engine.h"
+#include "client/headers.h"
 #include "decode/decode.h"
 #include "httpx/async.h"
 #include "httpx/response.h"
@@ -22,10 +23,14 @@ struct httpx_response {
     int status;
     int minor_version;
     bool http2;
-    char *reason;
-    char *url;                   /* inside the reason's block when packed */
-    bool packed;
-    httpx_headers_t *headers;
+    char *reason;                /* in `block` when it is set, else allocated */
+    char *url;                   /* likewise */
+    /* The head's one allocation (client/response.c sink_head): the fields and their
+     * bytes (lent to `headers`), reason, URL, and a small buffered body of announced
+     * length (lent to `content`). Freed last. */
+    char *block;
+    httpx_headers_t *headers;    /* &headers_inline */
+    httpx_headers_t headers_inline;
     httpx_headers_t *trailers;
     httpx__buf_t content;
     char *text;

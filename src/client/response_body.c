@@ -205,9 +205,11 @@ void httpx__response_real_free(httpx_response_t *r)
     httpx_headers_free(r->trailers);
     httpx__buf_release(&r->content);
     const httpx_allocator_t *a = r->a;
-    httpx__free(a, r->reason);
-    if (!r->packed)
+    if (!r->block) {
+        httpx__free(a, r->reason);
         httpx__free(a, r->url);
+    }
+    httpx__free(a, r->block); /* after the headers and content that borrowed from it */
     httpx__free(a, r->text);
     for (size_t i = 0; i < r->nhistory; i++)
         httpx__response_real_free(r->history[i]);

@@ -15,7 +15,9 @@ void httpx__buf_init(httpx__buf_t *b, const httpx_allocator_t *a, size_t max)
 
 void httpx__buf_release(httpx__buf_t *b)
 {
-    httpx__free(b->a, b->data);
+    if (!b->lent)
+        httpx__free(b->a, b->data);
+    b->lent = false;
     b->data = NULL;
     b->off = b->len = b->alloc = 0;
 }
@@ -45,9 +47,15 @@ int httpx__buf_reserve(httpx__buf_t *b, size_t n)
         b->off = 0;
         b->len = live;
     }
-    char *p = httpx__realloc(b->a, b->data, want);
-    if (!p)
+    char *p;
+    if (b->lent) { /* outgrown the lent bytes: move to an allocation of our own */
+        if (!(p = httpx__malloc(b->a, want)))
+            return HTTPX_E_NOMEM;
+        memcpy(p, b->data, b->len);
+        b->lent = false;
+    } else if (!(p = httpx__realloc(b->a, b->data, want))) {
         return HTTPX_E_NOMEM;
+    }
     b->data = p;
     b->alloc = want;
     return 0;
@@ -118,6 +126,18 @@ char *httpx__buf_detach(httpx__buf_t *b, size_t *len)
     size_t live = b->len - b->off;
     if (!b->data && httpx__buf_reserve(b, 0))
         return NULL;
+    if (b->lent) { /* the caller gets bytes it may free: copy them out */
+        char *p = httpx__malloc(b->a, live + 1);
+        if (!p)
+            return NULL;
+        memcpy(p, b->data + b->off, live);
+        p[live] = '\0';
+        if (len)
+            *len = live;
+        httpx__buf_release(b);
+        b->off = b->len = b->alloc = 0;
+        return p;
+    }
     if (b->off)
         memmove(b->data, b->data + b->off, live);
     b->data[live] = '\0';
@@ -131,7 +151,7 @@ char *httpx__buf_detach(httpx__buf_t *b, size_t *len)
 
 char *httpx__buf_take(httpx__buf_t *b, size_t *alloc)
 {
-    char *p = b->len == b->off ? b->data : NULL;
+    char *p = b->len == b->off && !b->lent ? b->data : NULL;
     *alloc = p ? b->alloc : 0;
     if (p) {
         b->data = NULL;
@@ -151,5 +171,16 @@ void httpx__buf_give(httpx__buf_t *b, char *data, size_t alloc)
     b->data = data;
     b->alloc = alloc;
     b->off = b->len = 0;
+    data[0] = '\0';
+}
+
+void httpx__buf_lend(httpx__buf_t *b, char *data, size_t alloc)
+{
+    if (!data || b->data || alloc == 0 || alloc > b->max)
+        return; /* outside the contract: the buffer allocates on demand instead */
+    b->data = data;
+    b->alloc = alloc;
+    b->off = b->len = 0;
+    b->lent = true;
     data[0] = '\0';
 }

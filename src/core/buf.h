@@ -10,6 +10,7 @@
 #ifndef HTTPX_CORE_BUF_H
 #define HTTPX_CORE_BUF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "httpx/alloc.h"
 
@@ -20,6 +21,7 @@ typedef struct httpx__buf {
     size_t alloc; /* bytes allocated */
     size_t max;   /* cap on len - off + 1 (the NUL): never grown beyond */
     const httpx_allocator_t *a;
+    bool lent;    /* data belongs to someone else (httpx__buf_lend): never freed here */
 } httpx__buf_t;
 
 void httpx__buf_init(httpx__buf_t *b, const httpx_allocator_t *a, size_t max);
@@ -51,5 +53,10 @@ char *httpx__buf_take(httpx__buf_t *b, size_t *alloc);
 /* Give an unallocated buffer `alloc` bytes at `data`, from httpx__buf_take of a
  * buffer with the same allocator; alloc must not exceed b->max. data NULL: no-op. */
 void httpx__buf_give(httpx__buf_t *b, char *data, size_t alloc);
+/* Let an unallocated buffer use `alloc` bytes at `data` that it does not own (a
+ * piece of a larger block that outlives the buffer): growing past them copies the
+ * bytes into an allocation of its own; release and take leave them alone, detach
+ * copies. alloc must be at least 1 and not exceed b->max. */
+void httpx__buf_lend(httpx__buf_t *b, char *data, size_t alloc);
 
 #endif

@@ -304,18 +304,37 @@ const char *httpx_url_query(const httpx_url_t *url) { return url ? url->query : 
 const char *httpx_url_fragment(const httpx_url_t *url) { return url ? url->fragment : NULL; }
 const char *httpx_url_target(const httpx_url_t *url) { return url ? url->target : NULL; }
 
-int httpx__url_clone(const httpx_url_t *u, httpx_url_t **out)
+/* Copy u's block into c (at least u->size bytes) and move every string pointer
+ * by the blocks' distance. */
+static void clone_to(const httpx_url_t *u, httpx_url_t *c)
 {
-    httpx_url_t *c = httpx__malloc(u->a, u->size);
-    if (!c)
-        return HTTPX_E_NOMEM;
     memcpy(c, u, u->size);
-    /* Every string lives in the block: move each pointer by the block's shift. */
     char **fields[] = {&c->str, &c->scheme, &c->userinfo, &c->host, &c->path, &c->query,
                        &c->fragment, &c->target, &c->authority, &c->origin};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         if (*fields[i])
             *fields[i] = (char *)c + (*fields[i] - (const char *)u);
+}
+
+int httpx__url_clone(const httpx_url_t *u, httpx_url_t **out)
+{
+    httpx_url_t *c = httpx__malloc(u->a, u->size);
+    if (!c)
+        return HTTPX_E_NOMEM;
+    clone_to(u, c);
     *out = c;
+    return 0;
+}
+
+int httpx__url_clone_reuse(const httpx_url_t *u, httpx_url_t *spare, httpx_url_t **out)
+{
+    if (!spare || spare->size < u->size || spare->a != u->a) {
+        httpx_url_free(spare);
+        return httpx__url_clone(u, out);
+    }
+    size_t cap = spare->size;
+    clone_to(u, spare);
+    spare->size = cap; /* the block's bytes: a later clone copies all of it, harmlessly */
+    *out = spare;
     return 0;
 }

@@ -30,6 +30,9 @@ struct httpx_url {
 /* A copy of `u` in one allocation, without parsing again (the engine reuses the
  * last URL it parsed). 0 or HTTPX_E_NOMEM. */
 int httpx__url_clone(const httpx_url_t *u, httpx_url_t **out);
+/* The same, reusing `spare` (a URL block no longer needed, or NULL) when it is big
+ * enough; `spare` is consumed either way (reused or freed). */
+int httpx__url_clone_reuse(const httpx_url_t *u, httpx_url_t *spare, httpx_url_t **out);
 
 /* Default port for a scheme, 0 if unknown. */
 int httpx__url_default_port(const char *scheme);

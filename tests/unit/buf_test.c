@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "unit/counting_alloc.h"
 
 #include "core/buf.h"
 #include "httpx/error.h"
@@ -229,6 +230,53 @@ static void test_nomem(void **state)
     httpx__buf_release(&b);
 }
 
+/* Lent bytes are used in place, never freed by the buffer; outgrowing them moves
+ * the content to an allocation of the buffer's own, and detach hands out a copy. */
+static void test_lend(void **state)
+{
+    (void)state;
+    counting_t c = {0};
+    httpx_allocator_t a = {c_malloc, c_realloc, c_free, &c};
+    char block[16];
+    httpx__buf_t b;
+    httpx__buf_init(&b, &a, 0);
+    httpx__buf_lend(&b, block, sizeof block);
+    assert_int_equal(httpx__buf_append_str(&b, "fifteen bytes!!"), 0);
+    assert_ptr_equal(httpx__buf_ptr(&b), block);
+    assert_int_equal(c.calls, 0);
+    size_t alloc = 1;
+    assert_null(httpx__buf_take(&b, &alloc)); /* holds bytes; and lent bytes are never taken */
+    httpx__buf_consume(&b, 8);
+    assert_int_equal(httpx__buf_append_str(&b, "+more than fits"), 0); /* outgrown: copied out */
+    assert_false(b.lent);
+    assert_true(httpx__buf_ptr(&b) < block || httpx__buf_ptr(&b) >= block + sizeof block);
+    assert_string_equal(httpx__buf_ptr(&b), "bytes!!+more than fits");
+    assert_int_equal(c.live, 1);
+    httpx__buf_release(&b);
+    assert_int_equal(c.live, 0);
+
+    httpx__buf_init(&b, &a, 0);
+    httpx__buf_lend(&b, block, sizeof block);
+    assert_int_equal(httpx__buf_append_str(&b, "kept"), 0);
+    size_t len = 0;
+    char *p = httpx__buf_detach(&b, &len); /* the caller frees it: a copy */
+    assert_non_null(p);
+    assert_true(p != block);
+    assert_string_equal(p, "kept");
+    assert_int_equal(len, 4);
+    assert_null(b.data);
+    assert_false(b.lent);
+    c_free(&c, p);
+    httpx__buf_release(&b); /* nothing left to free */
+    assert_int_equal(c.live, 0);
+
+    /* a lent size over the cap is refused: the buffer allocates on demand instead */
+    httpx__buf_init(&b, &a, 8);
+    httpx__buf_lend(&b, block, sizeof block);
+    assert_null(b.data);
+    httpx__buf_release(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -240,6 +288,7 @@ int main(void)
         cmocka_unit_test(test_tail_commit),
         cmocka_unit_test(test_detach),
         cmocka_unit_test(test_nomem),
+        cmocka_unit_test(test_lend),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

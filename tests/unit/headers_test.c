@@ -251,6 +251,35 @@ static void test_alloc_budget(void **state)
     assert_int_equal(c.live, 0);
 }
 
+/* An inline list on lent storage: the reserved fields cost no allocation; one
+ * more moves fields and bytes out; free releases only what the list allocated. */
+static void test_lent_inline(void **state)
+{
+    (void)state;
+    counting_t c = {0};
+    httpx_allocator_t a = {c_malloc, c_realloc, c_free, &c};
+    httpx_headers_t h;
+    httpx__headers_init(&h, &a);
+    size_t bytes = strlen("A") + strlen("1") + strlen("Bb") + strlen("22");
+    size_t size = httpx__headers_block_size(2, bytes);
+    void *block = malloc(size);
+    assert_non_null(block);
+    httpx__headers_lend(&h, block, 2, bytes);
+    assert_int_equal(httpx__headers_add_unchecked(&h, "A", 1, "1", 1), 0);
+    assert_int_equal(httpx__headers_add_unchecked(&h, "Bb", 2, "22", 2), 0);
+    assert_int_equal(c.calls, 0);
+    expect_at(&h, 1, "Bb", "22");
+    assert_int_equal(httpx_headers_set(&h, "A", "replaced, and longer than the block"), 0);
+    assert_int_equal(httpx_headers_add(&h, "C", "3"), 0);
+    assert_true(c.live >= 1);
+    expect_at(&h, 0, "A", "replaced, and longer than the block");
+    expect_at(&h, 1, "Bb", "22");
+    expect_at(&h, 2, "C", "3");
+    httpx_headers_free(&h); /* the struct is not freed: it is ours */
+    assert_int_equal(c.live, 0);
+    free(block);
+}
+
 static void test_alloc_failures(void **state)
 {
     (void)state;
@@ -297,6 +326,7 @@ int main(void)
         cmocka_unit_test(test_internal),
         cmocka_unit_test(test_alloc_budget),
         cmocka_unit_test(test_alloc_failures),
+        cmocka_unit_test(test_lent_inline),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
