@@ -122,7 +122,7 @@ typedef struct httpx_client_opts {
      * (/etc/ssl/certs, or SSL_CERT_FILE / SSL_CERT_DIR when set), the host name or
      * IP address checked against the certificate, TLS 1.2 at least. One TLS context
      * is built per client, at its first https request, and shared by all its
-     * connections; sessions are resumed per origin. */
+     * connections; sessions are resumed per origin (see tls_no_session_reuse). */
     bool insecure;                      /* DANGEROUS: accept any certificate for any host (HTTPX's verify=False) */
     const char *ca_file;                /* PEM bundle to trust instead of the system store; copied */
     const char *ca_dir;                 /* hashed directory to trust instead; copied */
@@ -187,6 +187,16 @@ typedef struct httpx_client_opts {
 
     httpx_trace_cb trace;               /* every step of every request; on the loop's thread */
     void *trace_user;
+
+    /* TLS, continued (appended here, not in the TLS group above, so that the fields
+     * after that group keep their offsets for programs built with an older header;
+     * struct_size tells a new library which fields a caller's struct has).
+     * tls_no_session_reuse: every https connection does a full handshake (certificate
+     * chain verified again) instead of resuming the session its origin gave earlier;
+     * the client then keeps no sessions at all. For benchmarks and for servers whose
+     * resumption is broken; costs a certificate exchange and verification (~1-2 ms)
+     * per new connection. Verification itself is unchanged either way. */
+    bool tls_no_session_reuse;
 } httpx_client_opts_t;
 
 #define HTTPX_TLS_1_2 0x0303

@@ -162,6 +162,11 @@ int httpx__engine_init(httpx__engine_t *e, httpx_loop_t *loop, const httpx_clien
             if (src[i] && !(*dst[i] = httpx__strdup(e->a, src[i])))
                 goto fail_nomem;
     }
+    /* a field at the end of the struct: older callers' structs stop before it */
+    if ((!opts->struct_size ||
+         opts->struct_size >= offsetof(httpx_client_opts_t, tls_no_session_reuse) + sizeof(bool)) &&
+        opts->tls_no_session_reuse)
+        tc->sessions = -1;
     if (!tc->keylog_file) {
         const char *env = getenv("SSLKEYLOGFILE");
         if (env && *env && !(tc->keylog_file = httpx__strdup(e->a, env)))
