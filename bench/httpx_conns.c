@@ -8,6 +8,9 @@
  *   context and CA file load are part of the cost, as for libcurl's easy handle).
  *   HANDSHAKE_MODE=close keeps one client and sends "Connection: close": a new
  *   connection per request, resumed if the library resumes sessions.
+ *   HANDSHAKE_MODE=full is close with tls_no_session_reuse: one client (one TLS
+ *   context, the CA file loaded once), a new connection and a full, verified
+ *   handshake per request: what h2load --h1 -cN -nN does (minus its verification).
  *   Prints: requests=N wall_s=X cpu_us_per_req=Y req_per_s=Z
  * idle: the async client on the built-in loop; one warm-up request (DNS cache,
  *   origin, TLS context), then N GETs at once with max_connections = N, so N
@@ -56,13 +59,14 @@ static long rss_bytes(void)
 static int handshake(const char *url, long n)
 {
     const char *ca = getenv("BENCH_CA"), *mode = getenv("HANDSHAKE_MODE");
-    int fresh = !mode || strcmp(mode, "close") != 0;
+    bool full = mode && strcmp(mode, "full") == 0;
+    int fresh = !mode || (strcmp(mode, "close") != 0 && !full);
     httpx_client_t *c = NULL;
     static const httpx_header_t close_hdr[] = {{"Connection", "close"}, {NULL, NULL}};
     long failed = 0;
     double w0 = now_s(), c0 = cpu_s();
     for (long i = 0; i < n; i++) {
-        if (!c && httpx_client_new(HTTPX_CLIENT(.ca_file = ca), &c))
+        if (!c && httpx_client_new(HTTPX_CLIENT(.ca_file = ca, .tls_no_session_reuse = full), &c))
             return 1;
         httpx_response_t *r = NULL;
         httpx_error_t err;
