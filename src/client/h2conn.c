@@ -119,9 +119,19 @@ void httpx__h2conn_flush(httpx__h2conn_t *h)
     leave(h);
 }
 
+/* Bytes read per turn before the loop gets to run other work (fairness). */
+#define READ_TURN (256 * 1024)
+
+/* Read what the socket has (TLS hands out one record per read, so several reads)
+ * into the read buffer and feed the session the lot at once; go on until the
+ * socket would block or a turn's worth was read. Draining the socket each turn
+ * lets every response that arrived together be answered in one flush: one
+ * write carries the next requests, and the server answers those together too. */
 static void on_readable(httpx__h2conn_t *h)
 {
-    do {
+    size_t turn = 0;
+    bool again = false, drained = false;
+    while (!again && !drained && turn < READ_TURN && h->c && !h->dead) {
         httpx__conn_t *c = h->c;
         httpx__buf_t *rb = &c->rbuf;
         httpx__buf_reset(rb);
@@ -129,31 +139,57 @@ static void on_readable(httpx__h2conn_t *h)
             fail_connection(h, HTTPX_E_NOMEM, "out of memory");
             return;
         }
-        size_t n = 0;
+        int rc = 0;
+        size_t have = 0;
         httpx_error_t e = {0};
-        int rc = httpx__conn_recv(c, httpx__buf_tail(rb), httpx__buf_room(rb), &n, &e);
-        if (rc == HTTPX__CONN_AGAIN) {
-            if (c->want != HTTPX_IO_READ && httpx__conn_want(c, c->want | HTTPX_IO_READ))
-                fail_connection(h, HTTPX_E_NOMEM, "cannot watch the connection");
-            return;
+        /* Fill the buffer while records keep coming (a TLS record is at most 16 KiB
+         * of plaintext, so stop when less than that is left). */
+        while (httpx__buf_room(rb) - have >= 16 * 1024) {
+            size_t n = 0;
+            rc = httpx__conn_recv(c, httpx__buf_tail(rb) + have, httpx__buf_room(rb) - have, &n, &e);
+            if (rc == HTTPX__CONN_AGAIN) {
+                rc = 0;
+                again = true;
+                break;
+            }
+            if (rc < 0)
+                break;
+            if (n == 0) {
+                rc = HTTPX_E_SERVER_DISCONNECTED;
+                break;
+            }
+            have += n;
+            if (!c->tls && n < READ_CHUNK / 2) {
+                drained = true; /* a short plain read: the socket is empty */
+                break;
+            }
         }
-        if (rc < 0 || n == 0) {
-            fail_connection(h, rc < 0 ? rc : HTTPX_E_SERVER_DISCONNECTED,
-                            rc < 0 ? e.message : "server closed the HTTP/2 connection");
-            return;
+        turn += have;
+        if (have) {
+            size_t used = 0;
+            h->in_session++;
+            int rrc = httpx__h2_recv(h->s, (const uint8_t *)httpx__buf_tail(rb), have, &used);
+            h->in_session--;
+            if (!h->c)
+                return;
+            if (rrc) {
+                flush(h); /* the GOAWAY the session queued, if we can */
+                fail_connection(h, rrc, httpx__h2_error(h->s)->message);
+                return;
+            }
         }
-        size_t used = 0;
-        h->in_session++;
-        rc = httpx__h2_recv(h->s, (const uint8_t *)httpx__buf_tail(rb), n, &used);
-        h->in_session--;
-        if (!h->c)
-            return;
         if (rc) {
-            flush(h); /* the GOAWAY the session queued, if we can */
-            fail_connection(h, rc, httpx__h2_error(h->s)->message);
+            fail_connection(h, rc,
+                            rc == HTTPX_E_SERVER_DISCONNECTED ? "server closed the HTTP/2 connection"
+                                                              : e.message);
             return;
         }
-    } while (h->c && !h->dead && httpx__conn_pending(h->c));
+    }
+    /* Waiting for data again: make sure read interest is on (a write may have
+     * switched it to write readiness only, e.g. TLS wanting to read to write). */
+    if (again && h->c && !h->dead && h->c->want != HTTPX_IO_READ &&
+        httpx__conn_want(h->c, h->c->want | HTTPX_IO_READ))
+        fail_connection(h, HTTPX_E_NOMEM, "cannot watch the connection");
 }
 
 static void on_io(httpx__conn_t *c, int events, void *user)
