@@ -7,13 +7,16 @@
 
 /* The request's header list for nghttp2_submit_request: pseudo-header fields
  * first, then the caller's fields with names lower-cased and connection-specific
- * ones dropped (RFC 9113 8.2.2, 8.3.1). On success *nva points into one block
- * (*block, freed by the caller with `a`) whose names may point into the block and
- * whose values point into the caller's strings: valid while those are. Returns 0,
- * HTTPX_E_INVAL (message in *err) or HTTPX_E_NOMEM. */
+ * ones dropped (RFC 9113 8.2.2, 8.3.1). On success *nva points into one block:
+ * `scratch` (scratch_len bytes, aligned for nghttp2_nv) when the list fits there,
+ * else a block allocated with `a` (*block, freed by the caller; NULL when the
+ * scratch was used). Names may point into the block; values point into the
+ * caller's strings: valid while those are. Returns 0, HTTPX_E_INVAL (message in
+ * *err) or HTTPX_E_NOMEM. */
 int httpx__h2_build_request(const httpx_allocator_t *a, const char *method, const char *scheme,
                             const char *authority, const char *path,
-                            const httpx__h2_field_t *fields, size_t n, nghttp2_nv **nva,
-                            size_t *nnv, void **block, httpx_error_t *err);
+                            const httpx__h2_field_t *fields, size_t n, void *scratch,
+                            size_t scratch_len, nghttp2_nv **nva, size_t *nnv, void **block,
+                            httpx_error_t *err);
 
 #endif

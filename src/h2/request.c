@@ -6,12 +6,12 @@
 #include "core/mem.h"
 #include "h2/internal.h"
 
-/* RFC 9110 5.6.2 tchar. */
+/* RFC 9110 5.6.2 tchar, as a bitmap of the 128 ASCII codes. */
+static const uint32_t req_tchar_bits[4] = {0x0, 0x3ff6cfa, 0xc7fffffe, 0x57ffffff};
+
 static bool req_tchar(unsigned char c)
 {
-    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-        return true;
-    return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+    return c < 128 && (req_tchar_bits[c >> 5] >> (c & 31)) & 1;
 }
 
 static bool req_token(httpx__slice_t s)
@@ -26,9 +26,11 @@ static bool req_token(httpx__slice_t s)
 
 static bool req_value_ok(httpx__slice_t s)
 {
-    for (size_t i = 0; i < s.len; i++)
-        if (s.ptr[i] == '\r' || s.ptr[i] == '\n' || s.ptr[i] == '\0')
+    for (size_t i = 0; i < s.len; i++) {
+        unsigned char c = (unsigned char)s.ptr[i];
+        if (c <= '\r' && (c == '\r' || c == '\n' || c == '\0'))
             return false;
+    }
     return true;
 }
 
@@ -49,17 +51,29 @@ static bool req_list_has(httpx__slice_t list, httpx__slice_t name)
 
 /* Connection-specific fields are never sent over HTTP/2 (RFC 9113 8.2.2): the
  * Connection field, the fields it nominates, and the ones RFC 9110 7.6.1 names.
- * TE is allowed with the value "trailers" only. Host becomes :authority. */
-static bool req_dropped(const httpx__h2_field_t *fields, size_t n, size_t k)
+ * TE is allowed with the value "trailers" only. Host becomes :authority.
+ * `conn` says whether some field is a Connection field (only then are the
+ * nominated names looked for). */
+static bool req_dropped(const httpx__h2_field_t *fields, size_t n, size_t k, bool conn)
 {
     httpx__slice_t name = fields[k].name;
-    static const char *const hop[] = {"connection", "proxy-connection", "keep-alive",
-                                      "transfer-encoding", "upgrade", "host"};
-    for (size_t i = 0; i < sizeof hop / sizeof hop[0]; i++)
-        if (httpx__slice_ieq_cstr(name, hop[i]))
-            return true;
-    if (httpx__slice_ieq_cstr(name, "te"))
-        return !httpx__slice_ieq_cstr(httpx__slice_trim(fields[k].value), "trailers");
+    const char *fixed = NULL;
+    switch (name.len) {
+    case 2:
+        if (httpx__slice_ieq_cstr(name, "te"))
+            return !httpx__slice_ieq_cstr(httpx__slice_trim(fields[k].value), "trailers");
+        break;
+    case 4: fixed = "host"; break;
+    case 7: fixed = "upgrade"; break;
+    case 10: fixed = (name.ptr[0] | 0x20) == 'c' ? "connection" : "keep-alive"; break;
+    case 16: fixed = "proxy-connection"; break;
+    case 17: fixed = "transfer-encoding"; break;
+    default: break;
+    }
+    if (fixed && httpx__slice_ieq_cstr(name, fixed))
+        return true;
+    if (!conn)
+        return false;
     for (size_t i = 0; i < n; i++)
         if (httpx__slice_ieq_cstr(fields[i].name, "connection") &&
             req_list_has(fields[i].value, name))
@@ -76,8 +90,9 @@ static nghttp2_nv req_nv(const char *name, size_t nlen, const char *value, size_
 
 int httpx__h2_build_request(const httpx_allocator_t *a, const char *method, const char *scheme,
                             const char *authority, const char *path,
-                            const httpx__h2_field_t *fields, size_t n, nghttp2_nv **nva,
-                            size_t *nnv, void **block, httpx_error_t *err)
+                            const httpx__h2_field_t *fields, size_t n, void *scratch,
+                            size_t scratch_len, nghttp2_nv **nva, size_t *nnv, void **block,
+                            httpx_error_t *err)
 {
     if (!method || !*method || !scheme || !*scheme || !path || !*path)
         return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP,
@@ -88,6 +103,7 @@ int httpx__h2_build_request(const httpx_allocator_t *a, const char *method, cons
         return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP, "invalid method \"%s\"", method);
     httpx__slice_t auth = httpx__slice_cstr(authority);
     size_t names = 0;
+    bool conn = false;
     for (size_t i = 0; i < n; i++) {
         httpx__slice_t nm = fields[i].name, v = fields[i].value;
         if (!req_token(nm))
@@ -98,8 +114,10 @@ int httpx__h2_build_request(const httpx_allocator_t *a, const char *method, cons
             return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP,
                               "invalid value for field \"%.*s\"", (int)(nm.len > 64 ? 64 : nm.len),
                               nm.ptr);
-        if (!authority && httpx__slice_ieq_cstr(nm, "host") && !auth.len)
+        if (!authority && !auth.len && nm.len == 4 && httpx__slice_ieq_cstr(nm, "host"))
             auth = httpx__slice_trim(v);
+        if (nm.len == 10 && httpx__slice_ieq_cstr(nm, "connection"))
+            conn = true;
         if (names > SIZE_MAX - nm.len)
             return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP, "http/2 request too large");
         names += nm.len;
@@ -115,9 +133,14 @@ int httpx__h2_build_request(const httpx_allocator_t *a, const char *method, cons
         return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP, "http/2 request too large");
 
     size_t cap = 4 + n;
-    nghttp2_nv *nv = httpx__malloc(a, cap * sizeof *nv + names);
-    if (!nv)
-        return httpx__err(err, HTTPX_E_NOMEM, HTTPX_PHASE_SETUP, "out of memory");
+    nghttp2_nv *nv = scratch;
+    *block = NULL;
+    if (cap * sizeof *nv + names > scratch_len || !scratch) {
+        nv = httpx__malloc(a, cap * sizeof *nv + names);
+        if (!nv)
+            return httpx__err(err, HTTPX_E_NOMEM, HTTPX_PHASE_SETUP, "out of memory");
+        *block = nv;
+    }
     char *lower = (char *)(nv + cap);
     size_t k = 0;
     nv[k++] = req_nv(":method", 7, method, strlen(method), NGHTTP2_NV_FLAG_NONE);
@@ -125,7 +148,7 @@ int httpx__h2_build_request(const httpx_allocator_t *a, const char *method, cons
     nv[k++] = req_nv(":authority", 10, auth.ptr, auth.len, NGHTTP2_NV_FLAG_NONE);
     nv[k++] = req_nv(":path", 5, path, strlen(path), NGHTTP2_NV_FLAG_NONE);
     for (size_t i = 0; i < n; i++) {
-        if (req_dropped(fields, n, i))
+        if (req_dropped(fields, n, i, conn))
             continue;
         httpx__slice_t nm = fields[i].name, v = httpx__slice_trim(fields[i].value);
         for (size_t j = 0; j < nm.len; j++) {
@@ -135,14 +158,13 @@ int httpx__h2_build_request(const httpx_allocator_t *a, const char *method, cons
         /* Credentials never enter the HPACK dynamic table (RFC 7541 7.1.3). */
         uint8_t flags = NGHTTP2_NV_FLAG_NONE;
         httpx__slice_t ln = httpx__slice(lower, nm.len);
-        if (httpx__slice_eq(ln, HTTPX__SLICE_LIT("authorization")) ||
-            httpx__slice_eq(ln, HTTPX__SLICE_LIT("proxy-authorization")))
+        if ((nm.len == 13 && httpx__slice_eq(ln, HTTPX__SLICE_LIT("authorization"))) ||
+            (nm.len == 19 && httpx__slice_eq(ln, HTTPX__SLICE_LIT("proxy-authorization"))))
             flags = NGHTTP2_NV_FLAG_NO_INDEX;
         nv[k++] = req_nv(lower, nm.len, v.len ? v.ptr : "", v.len, flags);
         lower += nm.len;
     }
     *nva = nv;
     *nnv = k;
-    *block = nv;
     return 0;
 }

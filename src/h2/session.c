@@ -33,6 +33,35 @@ struct h2_stream {
     bool has_body, deferred, reported, head_done, remote_done, headers_sent, rst_received;
 };
 
+/* nghttp2 allocates and frees a dozen small blocks for every request (the stream,
+ * the outgoing HEADERS item and its field copy, one buffer per received literal
+ * field, ...), and so do we (the stream record). The session keeps freed small
+ * blocks on free lists by power-of-two size class and hands them out again, so a
+ * busy connection reaches the allocator only when it grows. What is kept is
+ * bounded: CACHE_BUSY bytes while streams are open, CACHE_IDLE once none is (the
+ * rest goes back to the allocator then). Every block carries a header with its
+ * class, since nghttp2_mem's free and realloc do not say the size. */
+enum {
+    CACHE_MIN_SHIFT = 5,          /* smallest class: 32 bytes with the header */
+    CACHE_CLASSES = 8,            /* 32 .. 4096 */
+    CACHE_BUSY = 64 * 1024,
+    CACHE_IDLE = 8 * 1024,
+    CACHE_BIG = 0xff              /* class of a block outside the classes */
+};
+
+typedef struct blk_hdr {
+    _Alignas(max_align_t) unsigned char cls;
+} blk_hdr_t;
+
+typedef struct blk_free {
+    struct blk_free *next;
+} blk_free_t;
+
+typedef struct blk_cache {
+    blk_free_t *free[CACHE_CLASSES];
+    size_t bytes;                 /* kept on the lists */
+} blk_cache_t;
+
 /* A received field as offsets into hbuf (which may move while it grows). */
 typedef struct h2_fieldpos {
     size_t noff, nlen, voff, vlen;
@@ -45,6 +74,7 @@ struct httpx__h2_session {
     httpx__h2_callbacks_t cb;
     void *user;
     httpx__h2_config_t cfg;
+    blk_cache_t cache;
 
     h2_stream_t *head, *tail;
     size_t nstreams;
@@ -73,6 +103,64 @@ struct httpx__h2_session {
 
 /* ---- allocation through our allocator ------------------------------------ */
 
+static size_t cls_size(unsigned cls) { return (size_t)1 << (cls + CACHE_MIN_SHIFT); }
+
+/* Smallest class holding n bytes plus the header, or CACHE_BIG. */
+static unsigned cls_of(size_t n)
+{
+    size_t total = n + sizeof(blk_hdr_t);
+    for (unsigned c = 0; c < CACHE_CLASSES; c++)
+        if (total <= cls_size(c))
+            return c;
+    return CACHE_BIG;
+}
+
+/* Give back cached blocks until at most `keep` bytes stay. */
+static void cache_trim(const httpx_allocator_t *a, blk_cache_t *k, size_t keep)
+{
+    for (unsigned c = CACHE_CLASSES; c-- > 0 && k->bytes > keep;) {
+        while (k->free[c] && k->bytes > keep) {
+            blk_free_t *b = k->free[c];
+            k->free[c] = b->next;
+            k->bytes -= cls_size(c);
+            httpx__free(a, (blk_hdr_t *)(void *)b - 1);
+        }
+    }
+}
+
+static void *blk_alloc(httpx__h2_session_t *s, size_t n)
+{
+    unsigned c = cls_of(n);
+    if (c != CACHE_BIG && s->cache.free[c]) {
+        blk_free_t *b = s->cache.free[c];
+        s->cache.free[c] = b->next;
+        s->cache.bytes -= cls_size(c);
+        return b;
+    }
+    if (c == CACHE_BIG && n > SIZE_MAX - sizeof(blk_hdr_t))
+        return NULL;
+    blk_hdr_t *h = httpx__malloc(s->a, c == CACHE_BIG ? sizeof *h + n : cls_size(c));
+    if (!h)
+        return NULL;
+    h->cls = (unsigned char)c;
+    return h + 1;
+}
+
+static void blk_free(httpx__h2_session_t *s, void *p)
+{
+    if (!p)
+        return;
+    blk_hdr_t *h = (blk_hdr_t *)p - 1;
+    if (h->cls == CACHE_BIG || s->cache.bytes + cls_size(h->cls) > CACHE_BUSY) {
+        httpx__free(s->a, h);
+        return;
+    }
+    blk_free_t *b = p;
+    b->next = s->cache.free[h->cls];
+    s->cache.free[h->cls] = b;
+    s->cache.bytes += cls_size(h->cls);
+}
+
 /* mem_user_data is the session: an allocation failure is remembered, so that a
  * connection nghttp2 tears down after one (HPACK turns it into a compression
  * error) is reported as HTTPX_E_NOMEM, not blamed on the server. */
@@ -85,24 +173,43 @@ static void *ng_note(httpx__h2_session_t *s, void *p)
 static void *ng_malloc(size_t size, void *user)
 {
     httpx__h2_session_t *s = user;
-    return ng_note(s, httpx__malloc(s->a, size));
+    return ng_note(s, blk_alloc(s, size));
 }
 static void ng_free(void *ptr, void *user)
 {
-    httpx__h2_session_t *s = user;
-    httpx__free(s->a, ptr);
+    blk_free(user, ptr);
 }
 static void *ng_calloc(size_t nmemb, size_t size, void *user)
 {
     httpx__h2_session_t *s = user;
     if (size && nmemb > SIZE_MAX / size)
         return NULL;
-    return ng_note(s, httpx__calloc(s->a, nmemb * size));
+    void *p = ng_note(s, blk_alloc(s, nmemb * size));
+    if (p)
+        memset(p, 0, nmemb * size);
+    return p;
 }
 static void *ng_realloc(void *ptr, size_t size, void *user)
 {
     httpx__h2_session_t *s = user;
-    return ng_note(s, httpx__realloc(s->a, ptr, size));
+    if (!ptr)
+        return ng_malloc(size, user);
+    blk_hdr_t *h = (blk_hdr_t *)ptr - 1;
+    if (h->cls == CACHE_BIG && cls_of(size) == CACHE_BIG) {
+        if (size > SIZE_MAX - sizeof *h)
+            return ng_note(s, NULL);
+        blk_hdr_t *nh = httpx__realloc(s->a, h, sizeof *h + size);
+        return ng_note(s, nh ? nh + 1 : NULL);
+    }
+    size_t have = h->cls == CACHE_BIG ? SIZE_MAX : cls_size(h->cls) - sizeof *h;
+    if (h->cls != CACHE_BIG && size <= have)
+        return ptr;
+    void *p = ng_note(s, blk_alloc(s, size));
+    if (!p)
+        return NULL;
+    memcpy(p, ptr, size < have ? size : have);
+    blk_free(s, ptr);
+    return p;
 }
 
 /* ---- streams --------------------------------------------------------------- */
@@ -132,7 +239,7 @@ static void stream_unlink(httpx__h2_session_t *s, h2_stream_t *st)
     else
         s->tail = st->prev;
     s->nstreams--;
-    httpx__free(s->a, st);
+    blk_free(s, st);
 }
 
 static void stream_report(httpx__h2_session_t *s, h2_stream_t *st, httpx__h2_close_t *ci)
@@ -535,6 +642,7 @@ static void session_release(httpx__h2_session_t *s)
         nghttp2_session_del(s->ng);
     while (s->head)
         stream_unlink(s, s->head);
+    cache_trim(s->a, &s->cache, 0);
     httpx__buf_release(&s->hbuf);
     httpx__buf_release(&s->out);
     httpx__free(s->a, s->hpos);
@@ -637,6 +745,8 @@ static int session_leave(httpx__h2_session_t *s)
         session_release(s);
         return 1;
     }
+    if (s->nstreams == 0 && s->cache.bytes > CACHE_IDLE)
+        cache_trim(s->a, &s->cache, CACHE_IDLE);
     return 0;
 }
 
@@ -673,11 +783,18 @@ int httpx__h2_submit(httpx__h2_session_t *s, const char *method, const char *sch
     nghttp2_nv *nva;
     size_t nnv;
     void *block;
-    int rc = httpx__h2_build_request(s->a, method, scheme, authority, path, fields, n, &nva, &nnv,
-                                     &block, &s->err);
+    /* The list lives only until nghttp2 has copied it: on the stack when small. */
+    union {
+        nghttp2_nv nv[40];
+        char bytes[40 * sizeof(nghttp2_nv) + 1024];
+    } scratch;
+    int rc = httpx__h2_build_request(s->a, method, scheme, authority, path, fields, n, &scratch,
+                                     sizeof scratch, &nva, &nnv, &block, &s->err);
     if (rc)
         return rc;
-    h2_stream_t *st = HTTPX__NEW(s->a, h2_stream_t);
+    h2_stream_t *st = blk_alloc(s, sizeof *st);
+    if (st)
+        memset(st, 0, sizeof *st);
     if (!st) {
         httpx__free(s->a, block);
         return httpx__err(&s->err, HTTPX_E_NOMEM, HTTPX_PHASE_SETUP, "out of memory");
@@ -693,7 +810,7 @@ int httpx__h2_submit(httpx__h2_session_t *s, const char *method, const char *sch
     int32_t id = nghttp2_submit_request(s->ng, NULL, nva, nnv, body ? &prd : NULL, st);
     httpx__free(s->a, block);
     if (id < 0) {
-        httpx__free(s->a, st);
+        blk_free(s, st);
         if (id == NGHTTP2_ERR_NOMEM)
             return httpx__err(&s->err, HTTPX_E_NOMEM, HTTPX_PHASE_SETUP, "out of memory");
         return httpx__err(&s->err, HTTPX_E_CLOSED, HTTPX_PHASE_SETUP,
