@@ -43,16 +43,24 @@ static int body_read(void *buf, size_t cap, size_t *n, bool *eof, void *user)
     return 0;
 }
 
-/* The HTTP/1.1 head's field lines as HTTP/2 fields (slices into x->out). */
-static int head_fields(httpx__exchange_t *x, httpx__h2_field_t **out, size_t *n)
+/* Fields of a request head kept on the stack; more than this are allocated. */
+#define HEAD_FIELDS_INLINE 32
+
+/* The HTTP/1.1 head's field lines as HTTP/2 fields (slices into x->out), in
+ * `inl` when they fit, else in a block *out the caller frees. */
+static int head_fields(httpx__exchange_t *x, httpx__h2_field_t *inl, httpx__h2_field_t **out,
+                       size_t *n)
 {
     const char *p = httpx__buf_ptr(&x->out), *end = p + x->head_len - 2; /* before the blank line */
     size_t lines = 0;
-    for (const char *q = p; q < end; q++)
-        lines += *q == '\n';
-    httpx__h2_field_t *f = httpx__malloc(x->eng->a, (lines + 1) * sizeof *f);
-    if (!f)
-        return HTTPX_E_NOMEM;
+    for (const char *q = p; (q = memchr(q, '\n', (size_t)(end - q))) != NULL; q++)
+        lines++;
+    httpx__h2_field_t *f = inl;
+    if (lines + 1 > HEAD_FIELDS_INLINE) {
+        f = httpx__malloc(x->eng->a, (lines + 1) * sizeof *f);
+        if (!f)
+            return HTTPX_E_NOMEM;
+    }
     const char *line = memchr(p, '\n', (size_t)(end - p)) + 1; /* skip the request line */
     size_t k = 0;
     while (line < end) {
@@ -76,9 +84,9 @@ void httpx__h2x_begin(httpx__exchange_t *x, httpx__conn_t *c)
     /* HTTP/2 frames the body itself: a producer's pieces must not be chunked. */
     x->body.chunked = false;
     x->out_sent = x->head_len;
-    httpx__h2_field_t *fields;
+    httpx__h2_field_t inl[HEAD_FIELDS_INLINE], *fields;
     size_t n;
-    int rc = head_fields(x, &fields, &n);
+    int rc = head_fields(x, inl, &fields, &n);
     if (rc) {
         x->err = (httpx_error_t){.code = rc, .phase = HTTPX_PHASE_WRITE, .message = "out of memory"};
         httpx__x_fail_err(x);
@@ -88,7 +96,8 @@ void httpx__h2x_begin(httpx__exchange_t *x, httpx__conn_t *c)
     const httpx_url_t *u = x->url;
     rc = httpx__h2_submit(session(x), x->method, u->scheme, u->authority, u->target, fields, n,
                           x->body.kind == HTTPX_BODY_NONE ? NULL : &body, x, &x->stream_id);
-    httpx__free(x->eng->a, fields);
+    if (fields != inl)
+        httpx__free(x->eng->a, fields);
     x->h2_sid = x->stream_id;
     if (rc) {
         httpx__err(&x->err, rc == HTTPX_E_CLOSED ? HTTPX_E_CONNECT : rc, HTTPX_PHASE_WRITE,
@@ -143,31 +152,34 @@ static void complete(httpx__exchange_t *x)
     httpx__x_finish(x, 0);
 }
 
-void httpx__h2x_deliver(httpx__exchange_t *x)
+/* Offer bytes to the sink and acknowledge what it took (*taken). A sink that takes
+ * nothing pauses the stream. -1: the exchange failed or finished meanwhile. */
+static int offer(httpx__exchange_t *x, const char *data, size_t len, size_t *taken)
 {
-    httpx__buf_t *p = &x->h2_pending;
-    while (httpx__buf_size(p)) {
-        size_t taken = 0;
-        int rc = x->sink.body(x, httpx__buf_ptr(p), httpx__buf_size(p), &taken, x->sink.user);
-        if (!httpx__x_alive(x) || x->state == X_DONE)
-            return;
-        if (rc) {
-            httpx__err(&x->err, rc, HTTPX_PHASE_READ_BODY, "%s %s: body refused: %s", x->method, x->url->str,
-                       httpx_strerror(rc));
-            httpx__x_fail_err(x);
-            return;
-        }
-        if (taken > httpx__buf_size(p))
-            taken = httpx__buf_size(p);
-        httpx__buf_consume(p, taken);
-        consume(x, taken);
-        if (!taken) {
-            x->paused = true;
-            x->phase_deadline = 0; /* the reader, not the server, is slow */
-            break;
-        }
+    *taken = 0;
+    int rc = x->sink.body(x, data, len, taken, x->sink.user);
+    if (!httpx__x_alive(x) || x->state == X_DONE)
+        return -1;
+    if (rc) {
+        httpx__err(&x->err, rc, HTTPX_PHASE_READ_BODY, "%s %s: body refused: %s", x->method, x->url->str,
+                   httpx_strerror(rc));
+        httpx__x_fail_err(x);
+        return -1;
     }
-    if (!httpx__buf_size(p)) {
+    if (*taken > len)
+        *taken = len;
+    consume(x, *taken);
+    if (!*taken) {
+        x->paused = true;
+        x->phase_deadline = 0; /* the reader, not the server, is slow */
+    }
+    return 0;
+}
+
+/* After delivering: nothing held means not paused, and maybe complete. */
+static void delivered(httpx__exchange_t *x)
+{
+    if (!httpx__buf_size(&x->h2_pending)) {
         x->paused = false;
         if (x->h2_ended)
             complete(x);
@@ -176,6 +188,20 @@ void httpx__h2x_deliver(httpx__exchange_t *x)
     }
     if (x->h2)
         httpx__h2conn_flush(x->h2); /* window updates */
+}
+
+void httpx__h2x_deliver(httpx__exchange_t *x)
+{
+    httpx__buf_t *p = &x->h2_pending;
+    while (httpx__buf_size(p)) {
+        size_t taken;
+        if (offer(x, httpx__buf_ptr(p), httpx__buf_size(p), &taken))
+            return;
+        httpx__buf_consume(p, taken);
+        if (!taken)
+            break;
+    }
+    delivered(x);
 }
 
 /* ---- session callbacks ------------------------------------------------------------ */
@@ -237,8 +263,28 @@ void httpx__h2x_on_data(void *stream_user, int32_t id, const uint8_t *data, size
     x->body_bytes += len;
     if (x->to.read && !x->paused)
         x->phase_deadline = httpx_loop_now(x->eng->loop) + x->to.read;
-    /* Held bytes go first, in order; what is left waits for resume. */
-    if (httpx__buf_append(&x->h2_pending, data, len)) {
+    /* Held bytes go first, in order; what is left waits for resume. Nothing held:
+     * the sink reads straight from the session's buffer and only what it leaves
+     * is copied. */
+    size_t off = 0;
+    if (!x->paused && !httpx__buf_size(&x->h2_pending)) {
+        while (off < len) {
+            size_t taken;
+            if (offer(x, (const char *)data + off, len - off, &taken)) {
+                httpx__x_leave(x);
+                return;
+            }
+            off += taken;
+            if (!taken)
+                break;
+        }
+        if (off == len) {
+            delivered(x);
+            httpx__x_leave(x);
+            return;
+        }
+    }
+    if (httpx__buf_append(&x->h2_pending, data + off, len - off)) {
         httpx__err(&x->err, HTTPX_E_NOMEM, HTTPX_PHASE_READ_BODY, "out of memory");
         httpx__x_fail_err(x);
     } else if (!x->paused) {
