@@ -62,6 +62,24 @@ static void limits_defaults(httpx_limits_t *l)
 #undef DFLT
 }
 
+/* The default headers written once as "Name: value\r\n" lines: a request that
+ * keeps them all (no headers of its own, same origin, no auth) copies the block. */
+static int default_head(httpx__engine_t *e)
+{
+    httpx__buf_t b;
+    httpx__buf_init(&b, e->a, 0);
+    const char *name, *value;
+    int rc = httpx__buf_reserve(&b, 0);
+    for (size_t i = 0; !rc && httpx_headers_at(e->headers, i, &name, &value) == 0; i++)
+        rc = httpx__buf_printf(&b, "%s: %s\r\n", name, value);
+    if (rc) {
+        httpx__buf_release(&b);
+        return HTTPX_E_NOMEM;
+    }
+    e->default_head = httpx__buf_detach(&b, &e->default_head_len);
+    return e->default_head ? 0 : HTTPX_E_NOMEM;
+}
+
 int httpx__engine_init(httpx__engine_t *e, httpx_loop_t *loop, const httpx_client_opts_t *opts,
                        httpx_error_t *err)
 {
@@ -232,6 +250,8 @@ int httpx__engine_init(httpx__engine_t *e, httpx_loop_t *loop, const httpx_clien
         rc = httpx_headers_add(e->headers, "Accept-Encoding", httpx__decode_accept_encoding());
     for (const httpx_header_t *h = opts->headers; !rc && h && h->name; h++)
         rc = h->value ? httpx_headers_set(e->headers, h->name, h->value) : HTTPX_E_INVAL;
+    if (!rc)
+        rc = default_head(e);
     if (rc) {
         httpx__engine_release(e);
         return httpx__err(err, rc, HTTPX_PHASE_SETUP, rc == HTTPX_E_NOMEM ? "out of memory"
@@ -303,6 +323,8 @@ void httpx__engine_release(httpx__engine_t *e)
     e->resolver = NULL;
     httpx_headers_free(e->headers);
     e->headers = NULL;
+    httpx__free(e->a, e->default_head);
+    e->default_head = NULL;
     httpx_url_free(e->base_url);
     e->base_url = NULL;
     httpx_url_free(e->last_url);

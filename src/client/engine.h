@@ -50,6 +50,8 @@ typedef struct httpx__engine {
     httpx__tls_ctx_t *tls;          /* one per client, shared by its https connections; lazy */
     httpx__tls_config_t tls_cfg;    /* its options (strings owned) until then */
     httpx_headers_t *headers;       /* default request headers (incl. User-Agent, Accept-Encoding) */
+    char *default_head;             /* the same as HTTP/1.1 field lines, written once */
+    size_t default_head_len;
     httpx_url_t *base_url;          /* or NULL */
     char *last_url_text;            /* the last URL parsed, and its result: requests */
     httpx_url_t *last_url;          /* to the same URL are not parsed again */

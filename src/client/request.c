@@ -117,7 +117,11 @@ int httpx__request_route(httpx__exchange_t *x, httpx_error_t *err)
     httpx__buf_reset(&x->proxy_auth);
     if (!px) {
         x->via = HTTPX__VIA_DIRECT;
-        snprintf(x->route_key, sizeof x->route_key, "%s", u->origin);
+        size_t n = strlen(u->origin);
+        if (n >= sizeof x->route_key)
+            n = sizeof x->route_key - 1;
+        memcpy(x->route_key, u->origin, n);
+        x->route_key[n] = '\0';
         return 0;
     }
     bool https = strcmp(u->scheme, "https") == 0;
@@ -330,7 +334,11 @@ int httpx__request_write_head(httpx__exchange_t *x, const void *body, size_t bod
     size_t need = mlen + 1 + tlen + 11 + (own_host ? 0 : 8 + alen) + flen + 2 + extra_size(x) + (pauth ? pauth + 23 : 0) +
                   (x->expect_continue ? sizeof expect - 1 : 0);
     const char *name, *value;
-    for (size_t i = 0; i < ndef; i++) {
+    /* Every default header kept as it is: the engine's ready-made lines. */
+    bool all_defaults = !nreq && !x->left_origin && !httpx__buf_size(&x->auth_header);
+    if (all_defaults)
+        need += e->default_head_len;
+    for (size_t i = 0; i < ndef && !all_defaults; i++) {
         httpx_headers_at(e->headers, i, &name, &value);
         if (!httpx_headers_get(x->req_headers, name) && !httpx__hop_default_dropped(x, name))
             need += strlen(name) + strlen(value) + 4;
@@ -350,7 +358,9 @@ int httpx__request_write_head(httpx__exchange_t *x, const void *body, size_t bod
     put(&b, " HTTP/1.1\r\n", 11);
     if (!own_host)
         put_field(&b, "Host", 4, u->authority, alen);
-    for (size_t i = 0; i < ndef; i++) {
+    if (all_defaults)
+        put(&b, e->default_head, e->default_head_len);
+    for (size_t i = 0; i < ndef && !all_defaults; i++) {
         httpx_headers_at(e->headers, i, &name, &value);
         if (!httpx_headers_get(x->req_headers, name) && !httpx__hop_default_dropped(x, name))
             put_field(&b, name, strlen(name), value, strlen(value));

@@ -6,13 +6,6 @@
 #include "core/mem.h"
 #include "httpx/error.h"
 
-void httpx__buf_init(httpx__buf_t *b, const httpx_allocator_t *a, size_t max)
-{
-    memset(b, 0, sizeof *b);
-    b->a = httpx__alloc_or_default(a);
-    b->max = max ? max : (size_t)-1 / 2;
-}
-
 void httpx__buf_release(httpx__buf_t *b)
 {
     if (!b->lent)

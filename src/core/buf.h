@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "core/mem.h"
 #include "httpx/alloc.h"
 
 typedef struct httpx__buf {
@@ -24,7 +25,12 @@ typedef struct httpx__buf {
     bool lent;    /* data belongs to someone else (httpx__buf_lend): never freed here */
 } httpx__buf_t;
 
-void httpx__buf_init(httpx__buf_t *b, const httpx_allocator_t *a, size_t max);
+/* Empty, unallocated, capped at `max` bytes (0: no cap but SIZE_MAX / 2). Inline:
+ * an exchange sets up a dozen of them per request. */
+static inline void httpx__buf_init(httpx__buf_t *b, const httpx_allocator_t *a, size_t max)
+{
+    *b = (httpx__buf_t){.a = httpx__alloc_or_default(a), .max = max ? max : (size_t)-1 / 2};
+}
 void httpx__buf_release(httpx__buf_t *b);
 /* Ensure room for `n` more bytes after len (compacting first). HTTPX_E_NOMEM, or
  * HTTPX_E_BODY_LIMIT when it would pass the cap (callers map it to their limit). */
