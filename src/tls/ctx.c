@@ -29,11 +29,18 @@ static bool alpn_ok(const char *p, size_t n)
 }
 
 /* New-session callback: a server sent a session (TLS 1.2, at the end of the handshake)
- * or a ticket (TLS 1.3, after it, while we read). Returning 1 keeps the reference. */
+ * or a ticket (TLS 1.3, after it, while we read). Returning 1 keeps the reference.
+ * Installed even without resumption: a ticket makes OpenSSL set up both record
+ * buffers, and the write one is kept until the next write (SSL_MODE_RELEASE_BUFFERS
+ * only releases after writing), so an idle connection would hold 16.6 KB; io.c gives
+ * them back at the next read that leaves nothing buffered. */
 static int new_session(SSL *ssl, SSL_SESSION *sess)
 {
     httpx__tls_t *t = SSL_get_app_data(ssl);
-    return t && httpx__tls_sess_put(t->ctx, t->key, sess);
+    if (!t)
+        return 0;
+    t->bufs_held = true;
+    return httpx__tls_sess_put(t->ctx, t->key, sess);
 }
 
 static int configure(httpx__tls_ctx_t *c, const httpx__tls_config_t *cfg, httpx_error_t *err)
@@ -100,12 +107,9 @@ static int configure(httpx__tls_ctx_t *c, const httpx__tls_config_t *cfg, httpx_
                                       : (size_t)cfg->sessions;
     if (httpx__tls_sess_init(c, max) != 0)
         return HTTPX_E_NOMEM;
-    if (max) {
-        SSL_CTX_set_session_cache_mode(s, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
-        SSL_CTX_sess_set_new_cb(s, new_session);
-    } else {
-        SSL_CTX_set_session_cache_mode(s, SSL_SESS_CACHE_OFF);
-    }
+    /* with max == 0 no session is ever offered (session.c) and the callback keeps none */
+    SSL_CTX_set_session_cache_mode(s, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+    SSL_CTX_sess_set_new_cb(s, new_session);
     return 0;
 }
 

@@ -48,6 +48,7 @@ struct httpx__tls {
     bool done;    /* handshake finished */
     bool fatal;   /* an error was reported: no more I/O, no close_notify */
     bool rx_any;  /* application data was received */
+    bool bufs_held; /* a session ticket was processed: record buffers to give back (io.c) */
     char alpn[32];
     const char *host; /* into name[]: the normalised host, for checks and messages */
     const char *key;  /* into name[]: "host:port", the session cache key */

@@ -533,6 +533,7 @@ static void resumption(int version)
         assert_int_equal(open_conn(&c, ctx, &s, "localhost"), 0);
         assert_true(httpx__tls_resumed(c.t));
         echo_once(&c);
+        echo_once(&c); /* after the buffers went back (a new ticket came with the first) */
         close_conn(&c);
     }
     httpx__tls_ctx_free(ctx);
@@ -560,7 +561,10 @@ static void test_resumption_off_and_per_origin(void **state)
     for (int i = 0; i < 2; i++) {
         assert_int_equal(open_conn(&c, ctx, &s, "localhost"), 0);
         assert_false(httpx__tls_resumed(c.t));
-        echo_once(&c);
+        /* the first read takes the TLS 1.3 tickets in, after which the record buffers
+         * are given back: later writes and reads set them up again */
+        for (int j = 0; j < 3; j++)
+            echo_once(&c);
         close_conn(&c);
     }
     assert_int_equal(httpx__tls_ctx_sessions(ctx), 0);
