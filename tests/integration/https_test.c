@@ -54,6 +54,48 @@ static void get_verified_and_kept_alive(void **state)
     httpx_client_free(c);
 }
 
+/* What nginx says of one new connection: "r" resumed, "." full handshake. */
+static char resumed(httpx_client_t *c)
+{
+    static const httpx_header_t close_hdr[] = {{"Connection", "close"}, {NULL, NULL}};
+    httpx_response_t *r;
+    httpx_error_t err = {0};
+    int rc = httpx_client_get(c, U(P.nginx_tls, "/tls-resumed"), HTTPX_REQ(.headers = close_hdr, .error = &err), &r);
+    if (rc)
+        print_message("  %s\n", err.message);
+    assert_int_equal(rc, 0);
+    assert_int_equal(httpx_response_status(r), 200);
+    char flag = httpx_response_text(r)[0];
+    httpx_response_free(r);
+    return flag;
+}
+
+/* Sessions are resumed per origin by default; tls_no_session_reuse makes every new
+ * connection a full, verified handshake. */
+static void session_reuse_and_no_session_reuse(void **state)
+{
+    (void)state;
+    httpx_client_t *c;
+    assert_int_equal(httpx_client_new(HTTPX_CLIENT(.ca_file = P.ca_file), &c), 0);
+    assert_int_equal(resumed(c), '.');
+    assert_int_equal(resumed(c), 'r');
+    assert_int_equal(resumed(c), 'r');
+    httpx_client_free(c);
+    assert_int_equal(httpx_client_new(HTTPX_CLIENT(.ca_file = P.ca_file, .tls_no_session_reuse = true), &c), 0);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(resumed(c), '.');
+    httpx_client_free(c);
+    /* verification still applies: a certificate for another name fails every time */
+    assert_int_equal(httpx_client_new(HTTPX_CLIENT(.ca_file = P.ca_file, .tls_no_session_reuse = true), &c), 0);
+    for (int i = 0; i < 2; i++) {
+        httpx_response_t *r;
+        httpx_error_t err = {0};
+        assert_int_equal(httpx_client_get(c, U(P.nginx_badtls, "/small.txt"), HTTPX_REQ(.error = &err), &r),
+                         HTTPX_E_TLS_VERIFY);
+    }
+    httpx_client_free(c);
+}
+
 static void unknown_ca_and_wrong_host_fail(void **state)
 {
     (void)state;
@@ -226,6 +268,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(get_verified_and_kept_alive),
         cmocka_unit_test(unknown_ca_and_wrong_host_fail),
+        cmocka_unit_test(session_reuse_and_no_session_reuse),
         cmocka_unit_test(plain_http_to_tls_port_is_an_error),
         cmocka_unit_test(stream_large_body_over_tls),
         cmocka_unit_test(async_concurrent_over_tls),
