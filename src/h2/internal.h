@@ -11,12 +11,13 @@
  * `scratch` (scratch_len bytes, aligned for nghttp2_nv) when the list fits there,
  * else a block allocated with `a` (*block, freed by the caller; NULL when the
  * scratch was used). Names may point into the block; values point into the
- * caller's strings: valid while those are. Returns 0, HTTPX_E_INVAL (message in
- * *err) or HTTPX_E_NOMEM. */
+ * caller's strings: valid while those are. `checked`: the caller has validated
+ * the field names (tokens) and values (no CR, LF or NUL) already; they are not
+ * looked at again. Returns 0, HTTPX_E_INVAL (message in *err) or HTTPX_E_NOMEM. */
 int httpx__h2_build_request(const httpx_allocator_t *a, const char *method, const char *scheme,
                             const char *authority, const char *path,
-                            const httpx__h2_field_t *fields, size_t n, void *scratch,
-                            size_t scratch_len, nghttp2_nv **nva, size_t *nnv, void **block,
-                            httpx_error_t *err);
+                            const httpx__h2_field_t *fields, size_t n, bool checked,
+                            void *scratch, size_t scratch_len, nghttp2_nv **nva, size_t *nnv,
+                            void **block, httpx_error_t *err);
 
 #endif

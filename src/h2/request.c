@@ -24,9 +24,22 @@ static bool req_token(httpx__slice_t s)
     return true;
 }
 
+/* No CR, LF or NUL in the value. Eight bytes at a time: a word with no byte below
+ * 0x0e cannot hold one of them (the classic "has a byte less than n" test). */
 static bool req_value_ok(httpx__slice_t s)
 {
-    for (size_t i = 0; i < s.len; i++) {
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    size_t i = 0;
+    for (; i + 8 <= s.len; i += 8) {
+        uint64_t w;
+        memcpy(&w, s.ptr + i, 8);
+        if (((w - ones * 0x0e) & ~w & highs) == 0)
+            continue;
+        for (size_t j = i; j < i + 8; j++)
+            if (s.ptr[j] == '\r' || s.ptr[j] == '\n' || s.ptr[j] == '\0')
+                return false;
+    }
+    for (; i < s.len; i++) {
         unsigned char c = (unsigned char)s.ptr[i];
         if (c <= '\r' && (c == '\r' || c == '\n' || c == '\0'))
             return false;
@@ -88,12 +101,19 @@ static nghttp2_nv req_nv(const char *name, size_t nlen, const char *value, size_
     return nv;
 }
 
+static int req_bad_name(httpx_error_t *err, httpx__slice_t nm)
+{
+    return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP, "invalid field name \"%.*s\"",
+                      (int)(nm.len > 64 ? 64 : nm.len), nm.ptr ? nm.ptr : "");
+}
+
 int httpx__h2_build_request(const httpx_allocator_t *a, const char *method, const char *scheme,
                             const char *authority, const char *path,
-                            const httpx__h2_field_t *fields, size_t n, void *scratch,
-                            size_t scratch_len, nghttp2_nv **nva, size_t *nnv, void **block,
-                            httpx_error_t *err)
+                            const httpx__h2_field_t *fields, size_t n, bool checked,
+                            void *scratch, size_t scratch_len, nghttp2_nv **nva, size_t *nnv,
+                            void **block, httpx_error_t *err)
 {
+    *block = NULL;
     if (!method || !*method || !scheme || !*scheme || !path || !*path)
         return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP,
                           "http/2 request needs a method, a scheme and a path");
@@ -101,23 +121,18 @@ int httpx__h2_build_request(const httpx_allocator_t *a, const char *method, cons
         return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP, "http/2 request fields missing");
     if (!req_token(httpx__slice_cstr(method)))
         return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP, "invalid method \"%s\"", method);
+    /* A first look: the room the lower-cased names need, a Connection field, Host. */
     httpx__slice_t auth = httpx__slice_cstr(authority);
     size_t names = 0;
     bool conn = false;
     for (size_t i = 0; i < n; i++) {
-        httpx__slice_t nm = fields[i].name, v = fields[i].value;
-        if (!req_token(nm))
-            return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP,
-                              "invalid field name \"%.*s\"", (int)(nm.len > 64 ? 64 : nm.len),
-                              nm.ptr ? nm.ptr : "");
-        if ((v.len && !v.ptr) || !req_value_ok(v))
-            return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP,
-                              "invalid value for field \"%.*s\"", (int)(nm.len > 64 ? 64 : nm.len),
-                              nm.ptr);
-        if (!authority && !auth.len && nm.len == 4 && httpx__slice_ieq_cstr(nm, "host"))
-            auth = httpx__slice_trim(v);
+        httpx__slice_t nm = fields[i].name;
+        if (nm.len && !nm.ptr)
+            return req_bad_name(err, nm);
         if (nm.len == 10 && httpx__slice_ieq_cstr(nm, "connection"))
             conn = true;
+        else if (!authority && !auth.len && nm.len == 4 && httpx__slice_ieq_cstr(nm, "host"))
+            auth = httpx__slice_trim(fields[i].value);
         if (names > SIZE_MAX - nm.len)
             return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP, "http/2 request too large");
         names += nm.len;
@@ -125,8 +140,8 @@ int httpx__h2_build_request(const httpx_allocator_t *a, const char *method, cons
     if (!auth.len)
         return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP,
                           "http/2 request needs an authority (or a host field)");
-    if (!req_value_ok(auth) || !req_value_ok(httpx__slice_cstr(path)) ||
-        !req_value_ok(httpx__slice_cstr(scheme)))
+    httpx__slice_t sl_path = httpx__slice_cstr(path), sl_scheme = httpx__slice_cstr(scheme);
+    if (!req_value_ok(auth) || !req_value_ok(sl_path) || !req_value_ok(sl_scheme))
         return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP,
                           "invalid character in http/2 pseudo-header field");
     if (n > (SIZE_MAX - names) / sizeof(nghttp2_nv) - 4)
@@ -134,7 +149,6 @@ int httpx__h2_build_request(const httpx_allocator_t *a, const char *method, cons
 
     size_t cap = 4 + n;
     nghttp2_nv *nv = scratch;
-    *block = NULL;
     if (cap * sizeof *nv + names > scratch_len || !scratch) {
         nv = httpx__malloc(a, cap * sizeof *nv + names);
         if (!nv)
@@ -142,19 +156,40 @@ int httpx__h2_build_request(const httpx_allocator_t *a, const char *method, cons
         *block = nv;
     }
     char *lower = (char *)(nv + cap);
-    size_t k = 0;
-    nv[k++] = req_nv(":method", 7, method, strlen(method), NGHTTP2_NV_FLAG_NONE);
-    nv[k++] = req_nv(":scheme", 7, scheme, strlen(scheme), NGHTTP2_NV_FLAG_NONE);
-    nv[k++] = req_nv(":authority", 10, auth.ptr, auth.len, NGHTTP2_NV_FLAG_NONE);
-    nv[k++] = req_nv(":path", 5, path, strlen(path), NGHTTP2_NV_FLAG_NONE);
+    nv[0] = req_nv(":method", 7, method, strlen(method), NGHTTP2_NV_FLAG_NONE);
+    nv[1] = req_nv(":scheme", 7, scheme, sl_scheme.len, NGHTTP2_NV_FLAG_NONE);
+    nv[2] = req_nv(":authority", 10, auth.ptr, auth.len, NGHTTP2_NV_FLAG_NONE);
+    nv[3] = req_nv(":path", 5, path, sl_path.len, NGHTTP2_NV_FLAG_NONE);
+    size_t k = 4;
+    /* Then every field is checked (all of them, dropped or not; unless the caller
+     * did already), its name lower-cased as it is checked. */
     for (size_t i = 0; i < n; i++) {
+        httpx__slice_t nm = fields[i].name, v = fields[i].value;
+        if (nm.len == 0)
+            goto bad_name;
+        if (checked) {
+            for (size_t j = 0; j < nm.len; j++) {
+                unsigned char c = (unsigned char)nm.ptr[j];
+                lower[j] = (char)((unsigned)(c - 'A') < 26u ? c + ('a' - 'A') : c);
+            }
+        } else {
+            for (size_t j = 0; j < nm.len; j++) {
+                unsigned char c = (unsigned char)nm.ptr[j];
+                if (!req_tchar(c))
+                    goto bad_name;
+                lower[j] = (char)((unsigned)(c - 'A') < 26u ? c + ('a' - 'A') : c);
+            }
+        }
+        if ((v.len && !v.ptr) || (!checked && !req_value_ok(v))) {
+            httpx__free(a, *block);
+            *block = NULL;
+            return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP,
+                              "invalid value for field \"%.*s\"", (int)(nm.len > 64 ? 64 : nm.len),
+                              nm.ptr);
+        }
         if (req_dropped(fields, n, i, conn))
             continue;
-        httpx__slice_t nm = fields[i].name, v = httpx__slice_trim(fields[i].value);
-        for (size_t j = 0; j < nm.len; j++) {
-            char c = nm.ptr[j];
-            lower[j] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-        }
+        v = httpx__slice_trim(v);
         /* Credentials never enter the HPACK dynamic table (RFC 7541 7.1.3). */
         uint8_t flags = NGHTTP2_NV_FLAG_NONE;
         httpx__slice_t ln = httpx__slice(lower, nm.len);
@@ -163,6 +198,11 @@ int httpx__h2_build_request(const httpx_allocator_t *a, const char *method, cons
             flags = NGHTTP2_NV_FLAG_NO_INDEX;
         nv[k++] = req_nv(lower, nm.len, v.len ? v.ptr : "", v.len, flags);
         lower += nm.len;
+        continue;
+    bad_name:
+        httpx__free(a, *block);
+        *block = NULL;
+        return req_bad_name(err, nm);
     }
     *nva = nv;
     *nnv = k;

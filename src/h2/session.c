@@ -62,10 +62,12 @@ typedef struct blk_cache {
     size_t bytes;                 /* kept on the lists */
 } blk_cache_t;
 
-/* A received field as offsets into hbuf (which may move while it grows). */
-typedef struct h2_fieldpos {
-    size_t noff, nlen, voff, vlen;
-} h2_fieldpos_t;
+/* A received field's buffers, held (a reference each) until its block is handed
+ * out: nghttp2's buffers do not move, so the field slices point into them and no
+ * byte is copied. */
+typedef struct h2_fieldref {
+    nghttp2_rcbuf *name, *value;
+} h2_fieldref_t;
 
 struct httpx__h2_session {
     nghttp2_session *ng;
@@ -78,9 +80,11 @@ struct httpx__h2_session {
 
     h2_stream_t *head, *tail;
     size_t nstreams;
+    h2_stream_t *last;        /* the stream the last lookup found (callbacks come in runs) */
 
-    httpx__buf_t hbuf;        /* names and values of the header block being received */
-    h2_fieldpos_t *hpos;
+    /* The header block being received (blocks are never interleaved on a
+     * connection, so one suffices): its fields and their buffers. */
+    h2_fieldref_t *hrefs;
     httpx__h2_field_t *hfields;
     size_t nh, hcap;
 
@@ -216,7 +220,12 @@ static void *ng_realloc(void *ptr, size_t size, void *user)
 
 static h2_stream_t *stream_of(httpx__h2_session_t *s, int32_t id)
 {
-    return id > 0 ? nghttp2_session_get_stream_user_data(s->ng, id) : NULL;
+    if (s->last && s->last->id == id)
+        return s->last;
+    h2_stream_t *st = id > 0 ? nghttp2_session_get_stream_user_data(s->ng, id) : NULL;
+    if (st)
+        s->last = st;
+    return st;
 }
 
 /* Also finds streams still queued in nghttp2 (not opened yet). */
@@ -239,6 +248,8 @@ static void stream_unlink(httpx__h2_session_t *s, h2_stream_t *st)
     else
         s->tail = st->prev;
     s->nstreams--;
+    if (s->last == st)
+        s->last = NULL;
     blk_free(s, st);
 }
 
@@ -353,6 +364,16 @@ static int die(httpx__h2_session_t *s, int ngrv)
 
 /* ---- nghttp2 callbacks ---------------------------------------------------- */
 
+/* Let go of the fields collected so far. */
+static void hfields_release(httpx__h2_session_t *s)
+{
+    for (size_t i = 0; i < s->nh; i++) {
+        nghttp2_rcbuf_decref(s->hrefs[i].name);
+        nghttp2_rcbuf_decref(s->hrefs[i].value);
+    }
+    s->nh = 0;
+}
+
 static int cb_begin_headers(nghttp2_session *ng, const nghttp2_frame *frame, void *ud)
 {
     httpx__h2_session_t *s = ud;
@@ -361,47 +382,44 @@ static int cb_begin_headers(nghttp2_session *ng, const nghttp2_frame *frame, voi
         return 0;
     st->hlist = 0;
     st->status = 0;
-    s->nh = 0;
-    httpx__buf_reset(&s->hbuf);
+    hfields_release(s);
     return 0;
 }
 
-static int hfield_add(httpx__h2_session_t *s, const uint8_t *name, size_t nlen,
-                      const uint8_t *value, size_t vlen)
+static int hfield_add(httpx__h2_session_t *s, nghttp2_rcbuf *name, nghttp2_rcbuf *value)
 {
     if (s->nh == s->hcap) {
         size_t cap = s->hcap ? s->hcap * 2 : 16;
-        h2_fieldpos_t *p = httpx__realloc(s->a, s->hpos, cap * sizeof *p);
-        if (!p)
+        h2_fieldref_t *r = httpx__realloc(s->a, s->hrefs, cap * sizeof *r);
+        if (!r)
             return HTTPX_E_NOMEM;
-        s->hpos = p;
+        s->hrefs = r;
         httpx__h2_field_t *f = httpx__realloc(s->a, s->hfields, cap * sizeof *f);
         if (!f)
             return HTTPX_E_NOMEM;
         s->hfields = f;
         s->hcap = cap;
     }
-    h2_fieldpos_t *fp = &s->hpos[s->nh];
-    fp->noff = httpx__buf_size(&s->hbuf);
-    fp->nlen = nlen;
-    fp->voff = fp->noff + nlen;
-    fp->vlen = vlen;
-    int rc = httpx__buf_append(&s->hbuf, name, nlen);
-    if (rc == 0)
-        rc = httpx__buf_append(&s->hbuf, value, vlen);
-    if (rc)
-        return rc == HTTPX_E_NOMEM ? rc : HTTPX_E_HEADER_LIMIT;
+    nghttp2_vec n = nghttp2_rcbuf_get_buf(name), v = nghttp2_rcbuf_get_buf(value);
+    nghttp2_rcbuf_incref(name);
+    nghttp2_rcbuf_incref(value);
+    s->hrefs[s->nh] = (h2_fieldref_t){name, value};
+    s->hfields[s->nh].name = httpx__slice((const char *)n.base, n.len);
+    s->hfields[s->nh].value = httpx__slice((const char *)v.base, v.len);
     s->nh++;
     return 0;
 }
 
-static int cb_header(nghttp2_session *ng, const nghttp2_frame *frame, const uint8_t *name,
-                     size_t nlen, const uint8_t *value, size_t vlen, uint8_t flags, void *ud)
+static int cb_header(nghttp2_session *ng, const nghttp2_frame *frame, nghttp2_rcbuf *rname,
+                     nghttp2_rcbuf *rvalue, uint8_t flags, void *ud)
 {
     httpx__h2_session_t *s = ud;
     h2_stream_t *st = stream_of(s, frame->hd.stream_id);
     if (frame->hd.type != NGHTTP2_HEADERS || !st || st->reported)
         return 0;
+    nghttp2_vec nv = nghttp2_rcbuf_get_buf(rname), vv = nghttp2_rcbuf_get_buf(rvalue);
+    const uint8_t *name = nv.base, *value = vv.base;
+    size_t nlen = nv.len, vlen = vv.len;
     size_t size = nlen + vlen + 32;
     int rc = 0;
     if (size > s->cfg.max_header_list || st->hlist > s->cfg.max_header_list - size) {
@@ -416,7 +434,7 @@ static int cb_header(nghttp2_session *ng, const nghttp2_frame *frame, const uint
                 return 0;
             rc = HTTPX_E_REMOTE_PROTOCOL; /* "000" to "099" pass nghttp2's check */
         } else {
-            rc = hfield_add(s, name, nlen, value, vlen);
+            rc = hfield_add(s, rname, rvalue);
         }
     }
     if (rc == 0)
@@ -426,16 +444,6 @@ static int cb_header(nghttp2_session *ng, const nghttp2_frame *frame, const uint
     st->err = rc;
     stream_close_report(s, st, NGHTTP2_INTERNAL_ERROR);
     return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
-}
-
-static const httpx__h2_field_t *hfields_view(httpx__h2_session_t *s)
-{
-    const char *base = httpx__buf_ptr(&s->hbuf);
-    for (size_t i = 0; i < s->nh; i++) {
-        s->hfields[i].name = httpx__slice(base + s->hpos[i].noff, s->hpos[i].nlen);
-        s->hfields[i].value = httpx__slice(base + s->hpos[i].voff, s->hpos[i].vlen);
-    }
-    return s->hfields;
 }
 
 static int cb_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *ud)
@@ -449,7 +457,7 @@ static int cb_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *
             return 0;
         if (frame->hd.flags & NGHTTP2_FLAG_END_STREAM)
             st->remote_done = true;
-        const httpx__h2_field_t *f = hfields_view(s);
+        const httpx__h2_field_t *f = s->hfields;
         if (st->head_done) {
             if (s->cb.on_trailers)
                 s->cb.on_trailers(st->user, st->id, f, s->nh, s->user);
@@ -461,8 +469,7 @@ static int cb_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *
             if (s->cb.on_response_head)
                 s->cb.on_response_head(st->user, st->id, st->status, f, s->nh, s->user);
         }
-        s->nh = 0;
-        httpx__buf_reset(&s->hbuf);
+        hfields_release(s);
         return 0;
     }
     case NGHTTP2_DATA:
@@ -638,14 +645,15 @@ static void config_resolve(httpx__h2_config_t *c, const httpx__h2_config_t *in)
 
 static void session_release(httpx__h2_session_t *s)
 {
+    /* The held buffers first: they point at the nghttp2 session's allocator. */
+    hfields_release(s);
     if (s->ng)
         nghttp2_session_del(s->ng);
     while (s->head)
         stream_unlink(s, s->head);
     cache_trim(s->a, &s->cache, 0);
-    httpx__buf_release(&s->hbuf);
     httpx__buf_release(&s->out);
-    httpx__free(s->a, s->hpos);
+    httpx__free(s->a, s->hrefs);
     httpx__free(s->a, s->hfields);
     httpx__free(s->a, s);
 }
@@ -659,7 +667,7 @@ static int session_setup(httpx__h2_session_t *s)
         rv = nghttp2_option_new(&opt);
     if (rv == 0) {
         nghttp2_session_callbacks_set_on_begin_headers_callback(cbs, cb_begin_headers);
-        nghttp2_session_callbacks_set_on_header_callback(cbs, cb_header);
+        nghttp2_session_callbacks_set_on_header_callback2(cbs, cb_header);
         nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, cb_frame_recv);
         nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, cb_data_chunk);
         nghttp2_session_callbacks_set_on_stream_close_callback(cbs, cb_stream_close);
@@ -715,8 +723,6 @@ int httpx__h2_session_new(const httpx__h2_config_t *cfg, const httpx__h2_callbac
     s->cb = *cb;
     s->user = user;
     s->mem = (nghttp2_mem){s, ng_malloc, ng_free, ng_calloc, ng_realloc};
-    /* Names and values of one header block: at most the list limit. */
-    httpx__buf_init(&s->hbuf, s->a, (size_t)c.max_header_list + 1);
     httpx__buf_init(&s->out, s->a, OUT_CAP);
     int rc = session_setup(s);
     if (rc) {
@@ -788,8 +794,9 @@ int httpx__h2_submit(httpx__h2_session_t *s, const char *method, const char *sch
         nghttp2_nv nv[40];
         char bytes[40 * sizeof(nghttp2_nv) + 1024];
     } scratch;
-    int rc = httpx__h2_build_request(s->a, method, scheme, authority, path, fields, n, &scratch,
-                                     sizeof scratch, &nva, &nnv, &block, &s->err);
+    int rc = httpx__h2_build_request(s->a, method, scheme, authority, path, fields, n,
+                                     s->cfg.fields_checked, &scratch, sizeof scratch, &nva, &nnv,
+                                     &block, &s->err);
     if (rc)
         return rc;
     h2_stream_t *st = blk_alloc(s, sizeof *st);

@@ -73,6 +73,11 @@ typedef struct httpx__h2_config {
     uint32_t max_outbound_ack;    /* SETTINGS and PING ACKs queued but not sent */
     uint32_t max_settings;        /* entries accepted in one SETTINGS frame */
     uint32_t max_continuations;   /* only if nghttp2 has the option (see session.c) */
+    /* The engine validates every request field before it reaches the session
+     * (names are tokens, values hold no CR, LF or NUL: the same fields go on the
+     * wire as HTTP/1.1), so httpx__h2_submit need not look at them again.
+     * false (the default): submit checks them. */
+    bool fields_checked;
 } httpx__h2_config_t;
 
 /* Fill *cfg with the defaults (all fields set explicitly, allocator NULL). */
@@ -161,8 +166,9 @@ void httpx__h2_session_free(httpx__h2_session_t *s);
  * 8.2.2). body NULL: no body (END_STREAM on HEADERS). On success *stream_id is set
  * and on_stream_close will fire once. Returns 0; HTTPX_E_INVAL (a missing pseudo
  * field, a field name that is not a token or starts with ':', a value with CR, LF
- * or NUL; message in httpx__h2_error); HTTPX_E_CLOSED (the session is not usable:
- * GOAWAY, fatal error, no stream ids left); HTTPX_E_NOMEM. Capacity is not
+ * or NUL: those two not looked for with cfg.fields_checked; message in
+ * httpx__h2_error); HTTPX_E_CLOSED (the session is not usable: GOAWAY, fatal
+ * error, no stream ids left); HTTPX_E_NOMEM. Capacity is not
  * checked: beyond the server's MAX_CONCURRENT_STREAMS nghttp2 holds the request
  * until a stream closes; the engine should look at httpx__h2_capacity first.
  * Nothing is retained from the arguments except body->user and stream_user. */
