@@ -47,25 +47,30 @@ static int body_read(void *buf, size_t cap, size_t *n, bool *eof, void *user)
 #define HEAD_FIELDS_INLINE 32
 
 /* The HTTP/1.1 head's field lines as HTTP/2 fields (slices into x->out), in
- * `inl` when they fit, else in a block *out the caller frees. */
+ * `inl` while they fit, else in a block *out the caller frees. */
 static int head_fields(httpx__exchange_t *x, httpx__h2_field_t *inl, httpx__h2_field_t **out,
                        size_t *n)
 {
     const char *p = httpx__buf_ptr(&x->out), *end = p + x->head_len - 2; /* before the blank line */
-    size_t lines = 0;
-    for (const char *q = p; (q = memchr(q, '\n', (size_t)(end - q))) != NULL; q++)
-        lines++;
     httpx__h2_field_t *f = inl;
-    if (lines + 1 > HEAD_FIELDS_INLINE) {
-        f = httpx__malloc(x->eng->a, (lines + 1) * sizeof *f);
-        if (!f)
-            return HTTPX_E_NOMEM;
-    }
+    size_t k = 0, cap = HEAD_FIELDS_INLINE;
     const char *line = memchr(p, '\n', (size_t)(end - p)) + 1; /* skip the request line */
-    size_t k = 0;
     while (line < end) {
-        const char *eol = memchr(line, '\r', (size_t)(end - line));
-        const char *colon = memchr(line, ':', (size_t)(eol - line));
+        if (k == cap) {
+            httpx__h2_field_t *g = httpx__malloc(x->eng->a, 2 * cap * sizeof *g);
+            if (!g) {
+                if (f != inl)
+                    httpx__free(x->eng->a, f);
+                return HTTPX_E_NOMEM;
+            }
+            memcpy(g, f, k * sizeof *g);
+            if (f != inl)
+                httpx__free(x->eng->a, f);
+            f = g;
+            cap *= 2;
+        }
+        const char *colon = memchr(line, ':', (size_t)(end - line));
+        const char *eol = memchr(colon, '\r', (size_t)(end - colon));
         f[k].name = httpx__slice(line, (size_t)(colon - line));
         f[k].value = httpx__slice(colon + 2, (size_t)(eol - colon - 2));
         k++;
@@ -85,6 +90,7 @@ void httpx__h2x_begin(httpx__exchange_t *x, httpx__conn_t *c)
     x->body.chunked = false;
     x->out_sent = x->head_len;
     httpx__h2_field_t inl[HEAD_FIELDS_INLINE], *fields;
+    inl[0] = (httpx__h2_field_t){{0}, {0}}; /* never read when empty; quiets -Wmaybe-uninitialized */
     size_t n;
     int rc = head_fields(x, inl, &fields, &n);
     if (rc) {
