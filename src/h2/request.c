@@ -47,6 +47,27 @@ static bool req_value_ok(httpx__slice_t s)
     return true;
 }
 
+/* dst = src lower-cased; src is ASCII (a token). Eight bytes at a time: a byte
+ * gets 0x20 added when it lies in 'A'..'Z' (0x41..0x5a). */
+static void req_lower(char *dst, const char *src, size_t n)
+{
+    const uint64_t low7 = 0x7f7f7f7f7f7f7f7fu, highs = 0x8080808080808080u;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, src + i, 8);
+        uint64_t h = w & low7;
+        uint64_t ge_a = h + 0x3f3f3f3f3f3f3f3fu; /* high bit: byte >= 0x41 */
+        uint64_t gt_z = h + 0x2525252525252525u; /* high bit: byte >= 0x5b */
+        w |= (ge_a & ~gt_z & ~w & highs) >> 2;
+        memcpy(dst + i, &w, 8);
+    }
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char)src[i];
+        dst[i] = (char)((unsigned)(c - 'A') < 26u ? c + ('a' - 'A') : c);
+    }
+}
+
 /* Whether `name` is one of the comma-separated tokens of `list`. */
 static bool req_list_has(httpx__slice_t list, httpx__slice_t name)
 {
@@ -168,10 +189,7 @@ int httpx__h2_build_request(const httpx_allocator_t *a, const char *method, cons
         if (nm.len == 0)
             goto bad_name;
         if (checked) {
-            for (size_t j = 0; j < nm.len; j++) {
-                unsigned char c = (unsigned char)nm.ptr[j];
-                lower[j] = (char)((unsigned)(c - 'A') < 26u ? c + ('a' - 'A') : c);
-            }
+            req_lower(lower, nm.ptr, nm.len);
         } else {
             for (size_t j = 0; j < nm.len; j++) {
                 unsigned char c = (unsigned char)nm.ptr[j];

@@ -112,11 +112,20 @@ static size_t cls_size(unsigned cls) { return (size_t)1 << (cls + CACHE_MIN_SHIF
 /* Smallest class holding n bytes plus the header, or CACHE_BIG. */
 static unsigned cls_of(size_t n)
 {
+    if (n > cls_size(CACHE_CLASSES - 1) - sizeof(blk_hdr_t))
+        return CACHE_BIG;
     size_t total = n + sizeof(blk_hdr_t);
-    for (unsigned c = 0; c < CACHE_CLASSES; c++)
-        if (total <= cls_size(c))
-            return c;
-    return CACHE_BIG;
+    if (total <= cls_size(0))
+        return 0;
+#if defined(__GNUC__) || defined(__clang__)
+    /* ceil(log2(total)) - CACHE_MIN_SHIFT */
+    return (unsigned)(64 - __builtin_clzll((unsigned long long)(total - 1))) - CACHE_MIN_SHIFT;
+#else
+    unsigned c = 1;
+    while (total > cls_size(c))
+        c++;
+    return c;
+#endif
 }
 
 /* Give back cached blocks until at most `keep` bytes stay. */
