@@ -31,9 +31,10 @@ int httpx__tls_read(httpx__tls_t *t, void *buf, size_t n, size_t *nread, int *wa
         *nread = got;
         /* After a ticket (ctx.c), give the record buffers back once nothing is
          * buffered. Only here, after a read that returned data: no record is half
-         * read then, which SSL_free_buffers before OpenSSL 3.0.14 did not check
-         * (CVE-2024-4741); it refuses by itself while a write is pending. */
-        if (t->bufs_held && SSL_pending(t->ssl) == 0 && SSL_free_buffers(t->ssl))
+         * read then (nor, by SSL_has_pending, any unprocessed record), which
+         * SSL_free_buffers before OpenSSL 3.0.14 did not check (CVE-2024-4741); it
+         * refuses by itself while a write is pending. */
+        if (t->bufs_held && !SSL_has_pending(t->ssl) && SSL_free_buffers(t->ssl))
             t->bufs_held = false;
         return 0;
     }
