@@ -182,14 +182,15 @@ static int offer(httpx__exchange_t *x, const char *data, size_t len, size_t *tak
     return 0;
 }
 
-/* After delivering: nothing held means not paused, and maybe complete. */
-static void delivered(httpx__exchange_t *x)
+/* After delivering: nothing held means not paused, and maybe complete. `rearm`:
+ * the read deadline needs setting again (the stream was paused). */
+static void delivered(httpx__exchange_t *x, bool rearm)
 {
     if (!httpx__buf_size(&x->h2_pending)) {
         x->paused = false;
         if (x->h2_ended)
             complete(x);
-        else if (x->state == X_BODY)
+        else if (rearm && x->state == X_BODY)
             httpx__x_phase(x, x->to.read, HTTPX_E_READ_TIMEOUT);
     }
     if (x->h2)
@@ -207,7 +208,7 @@ void httpx__h2x_deliver(httpx__exchange_t *x)
         if (!taken)
             break;
     }
-    delivered(x);
+    delivered(x, true);
 }
 
 /* ---- session callbacks ------------------------------------------------------------ */
@@ -285,7 +286,7 @@ void httpx__h2x_on_data(void *stream_user, int32_t id, const uint8_t *data, size
                 break;
         }
         if (off == len) {
-            delivered(x);
+            delivered(x, false); /* the deadline moved on above */
             httpx__x_leave(x);
             return;
         }

@@ -12,8 +12,8 @@
  * else a block allocated with `a` (*block, freed by the caller; NULL when the
  * scratch was used). Names may point into the block; values point into the
  * caller's strings: valid while those are. `checked`: the caller has validated
- * the field names (tokens) and values (no CR, LF or NUL) already; they are not
- * looked at again. Returns 0, HTTPX_E_INVAL (message in *err) or HTTPX_E_NOMEM. */
+ * the field names (tokens) and values, authority, path and scheme (no CR, LF or
+ * NUL) already; they are not looked at again. Returns 0, HTTPX_E_INVAL (message in *err) or HTTPX_E_NOMEM. */
 int httpx__h2_build_request(const httpx_allocator_t *a, const char *method, const char *scheme,
                             const char *authority, const char *path,
                             const httpx__h2_field_t *fields, size_t n, bool checked,

@@ -162,7 +162,7 @@ int httpx__h2_build_request(const httpx_allocator_t *a, const char *method, cons
         return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP,
                           "http/2 request needs an authority (or a host field)");
     httpx__slice_t sl_path = httpx__slice_cstr(path), sl_scheme = httpx__slice_cstr(scheme);
-    if (!req_value_ok(auth) || !req_value_ok(sl_path) || !req_value_ok(sl_scheme))
+    if (!checked && (!req_value_ok(auth) || !req_value_ok(sl_path) || !req_value_ok(sl_scheme)))
         return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP,
                           "invalid character in http/2 pseudo-header field");
     if (n > (SIZE_MAX - names) / sizeof(nghttp2_nv) - 4)

@@ -395,7 +395,8 @@ static int cb_begin_headers(nghttp2_session *ng, const nghttp2_frame *frame, voi
     return 0;
 }
 
-static int hfield_add(httpx__h2_session_t *s, nghttp2_rcbuf *name, nghttp2_rcbuf *value)
+static int hfield_add(httpx__h2_session_t *s, nghttp2_rcbuf *name, nghttp2_vec n,
+                      nghttp2_rcbuf *value, nghttp2_vec v)
 {
     if (s->nh == s->hcap) {
         size_t cap = s->hcap ? s->hcap * 2 : 16;
@@ -409,7 +410,6 @@ static int hfield_add(httpx__h2_session_t *s, nghttp2_rcbuf *name, nghttp2_rcbuf
         s->hfields = f;
         s->hcap = cap;
     }
-    nghttp2_vec n = nghttp2_rcbuf_get_buf(name), v = nghttp2_rcbuf_get_buf(value);
     nghttp2_rcbuf_incref(name);
     nghttp2_rcbuf_incref(value);
     s->hrefs[s->nh] = (h2_fieldref_t){name, value};
@@ -443,7 +443,7 @@ static int cb_header(nghttp2_session *ng, const nghttp2_frame *frame, nghttp2_rc
                 return 0;
             rc = HTTPX_E_REMOTE_PROTOCOL; /* "000" to "099" pass nghttp2's check */
         } else {
-            rc = hfield_add(s, rname, rvalue);
+            rc = hfield_add(s, rname, nv, rvalue, vv);
         }
     }
     if (rc == 0)

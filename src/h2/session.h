@@ -75,7 +75,8 @@ typedef struct httpx__h2_config {
     uint32_t max_continuations;   /* only if nghttp2 has the option (see session.c) */
     /* The engine validates every request field before it reaches the session
      * (names are tokens, values hold no CR, LF or NUL: the same fields go on the
-     * wire as HTTP/1.1), so httpx__h2_submit need not look at them again.
+     * wire as HTTP/1.1; the URL parser refuses control characters in the
+     * authority and path), so httpx__h2_submit need not look at them again.
      * false (the default): submit checks them. */
     bool fields_checked;
 } httpx__h2_config_t;
@@ -166,11 +167,12 @@ void httpx__h2_session_free(httpx__h2_session_t *s);
  * 8.2.2). body NULL: no body (END_STREAM on HEADERS). On success *stream_id is set
  * and on_stream_close will fire once. Returns 0; HTTPX_E_INVAL (a missing pseudo
  * field, a field name that is not a token or starts with ':', a value with CR, LF
- * or NUL: those two not looked for with cfg.fields_checked; message in
- * httpx__h2_error); HTTPX_E_CLOSED (the session is not usable: GOAWAY, fatal
- * error, no stream ids left); HTTPX_E_NOMEM. Capacity is not
- * checked: beyond the server's MAX_CONCURRENT_STREAMS nghttp2 holds the request
- * until a stream closes; the engine should look at httpx__h2_capacity first.
+ * or NUL in a field or pseudo field: those not looked for with
+ * cfg.fields_checked; message in httpx__h2_error); HTTPX_E_CLOSED (the session is
+ * not usable: GOAWAY, fatal error, no stream ids left); HTTPX_E_NOMEM. Capacity
+ * is not checked: beyond the server's MAX_CONCURRENT_STREAMS nghttp2 holds the
+ * request until a stream closes; the engine should look at httpx__h2_capacity
+ * first.
  * Nothing is retained from the arguments except body->user and stream_user. */
 int httpx__h2_submit(httpx__h2_session_t *s, const char *method, const char *scheme,
                      const char *authority, const char *path, const httpx__h2_field_t *fields,
