@@ -71,14 +71,20 @@ int httpx__tls_new(httpx__tls_ctx_t *ctx, int fd, const char *host, int port, ht
     if (n == 0 || n > 255 || port < 0 || port > 65535)
         return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_TLS, "tls: bad host \"%.*s\" or port %d",
                           (int)(n > 255 ? 255 : n), host ? host : "", port);
-    size_t room = (n + 1) + (n + 1 + 5 + 1);
+    size_t room = (n + 1) + (n + 1 + 5 + 1) + (n + 1);
     httpx__tls_t *t = httpx__calloc(ctx->alloc, sizeof *t + room);
     if (!t)
         return httpx__err(err, HTTPX_E_NOMEM, HTTPX_PHASE_TLS, "tls: out of memory");
     memcpy(t->name, host, n);
     t->host = t->name;
     t->key = t->name + n + 1;
-    snprintf(t->name + n + 1, n + 7, "%.*s:%d", (int)n, host, port);
+    int klen = snprintf(t->name + n + 1, n + 7, "%.*s:%d", (int)n, host, port);
+    if (!ctx->insecure) { /* what verify.c checks on a cached chain, as set up below */
+        char *check = t->name + n + 1 + klen + 1;
+        memcpy(check, ip ? lit : host, ip ? strlen(lit) : n);
+        t->check = check;
+        t->ip = ip;
+    }
     t->ctx = httpx__tls_ctx_ref(ctx);
     t->sock.fd = fd;
     t->ssl = SSL_new(ctx->ssl);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
 
 #include "core/err.h"
 #include "core/mem.h"
@@ -60,6 +61,10 @@ static int configure(httpx__tls_ctx_t *c, const httpx__tls_config_t *cfg, httpx_
         return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP,
                           "tls: no usable cipher in \"%s\"", cfg->ciphers);
     }
+    /* TLS 1.3: AES-128-GCM before AES-256-GCM (OpenSSL's order): a SHA-256 transcript
+     * and key schedule instead of SHA-384, ~0.09 M instructions less per handshake */
+    if (!cfg->ciphersuites && SSL_CTX_set_ciphersuites(s, HTTPX__TLS_SUITES_DEFAULT) != 1)
+        return HTTPX_E_NOMEM; /* the names are OpenSSL's own: only memory can fail */
     if (cfg->ciphersuites && SSL_CTX_set_ciphersuites(s, cfg->ciphersuites) != 1) {
         ERR_clear_error();
         return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP,
@@ -80,6 +85,13 @@ static int configure(httpx__tls_ctx_t *c, const httpx__tls_config_t *cfg, httpx_
         SSL_CTX_set_verify(s, SSL_VERIFY_PEER, NULL);
         if ((rc = httpx__tls_store_load(s, cfg, err)) != 0)
             return rc;
+        if (cfg->verify_ttl_ms >= 0) { /* chains verified recently (verify.c) */
+            c->verify_ttl_ms = cfg->verify_ttl_ms ? (uint64_t)cfg->verify_ttl_ms
+                                                  : HTTPX__TLS_VERIFY_TTL_MS;
+            if (!(c->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)))
+                return HTTPX_E_NOMEM;
+            SSL_CTX_set_cert_verify_callback(s, httpx__tls_verify_chain, c);
+        }
     }
     if (cfg->cert_file) {
         const char *key = cfg->key_file ? cfg->key_file : cfg->cert_file;
@@ -162,6 +174,7 @@ void httpx__tls_ctx_free(httpx__tls_ctx_t *ctx)
     if (!ctx || atomic_fetch_sub_explicit(&ctx->refs, 1, memory_order_acq_rel) != 1)
         return;
     SSL_CTX_free(ctx->ssl); /* no connection is left: each held a reference */
+    EVP_MD_free(ctx->sha256);
     BIO_meth_free(ctx->bio);
     httpx__tls_sess_release(ctx);
     httpx__tls_keylog_close(ctx);

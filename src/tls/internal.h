@@ -13,6 +13,18 @@
 /* The largest TLS record payload: the unit writes are gathered into. */
 #define HTTPX__TLS_RECORD 16384
 
+/* Entries in a context's cache of verified chains (verify.c). */
+#define HTTPX__TLS_VCACHE 32
+
+/* One chain verified successfully: when, and the validity all its certificates share. */
+typedef struct httpx__tls_verified {
+    unsigned char key[32];  /* SHA-256 of the settings and the presented certificates */
+    uint64_t added_ms;      /* monotonic clock when X509_verify_cert accepted it */
+    int64_t not_before;     /* the latest notBefore in the verified chain (epoch seconds) */
+    int64_t not_after;      /* the earliest notAfter */
+    uint64_t used;          /* LRU stamp (ctx->clock) */
+} httpx__tls_verified_t;
+
 /* One cached session: the last ticket or session id a server gave for key "host:port". */
 typedef struct httpx__tls_sess {
     char *key;
@@ -32,6 +44,12 @@ struct httpx__tls_ctx {
     httpx__tls_sess_t *sess;
     size_t nsess, maxsess;
     uint64_t clock;
+    /* verified-chain cache (verify.c), under the same lock; unused when insecure */
+    EVP_MD *sha256;          /* fetched once: NULL when the cache is off */
+    uint64_t verify_ttl_ms;
+    httpx__tls_verified_t verified[HTTPX__TLS_VCACHE];
+    size_t nverified;
+    httpx__tls_verify_stats_t vstats;
 };
 
 /* The socket under the BIO: lives inside httpx__tls_t, which outlives its SSL. */
@@ -49,10 +67,13 @@ struct httpx__tls {
     bool fatal;   /* an error was reported: no more I/O, no close_notify */
     bool rx_any;  /* application data was received */
     bool bufs_held; /* a session ticket was processed: record buffers to give back (io.c) */
+    bool ip;        /* the host is an IP literal: check is matched against IP SANs */
     char alpn[32];
     const char *host; /* into name[]: the normalised host, for checks and messages */
     const char *key;  /* into name[]: "host:port", the session cache key */
-    char name[];      /* "host\0host:port\0" */
+    const char *check; /* into name[]: what the certificate must name (the host, or the
+                        * IP literal without its zone); NULL when insecure */
+    char name[];      /* "host\0host:port\0check\0" */
 };
 
 /* ---- bio.c ---- */
@@ -82,6 +103,12 @@ SSL_SESSION *httpx__tls_sess_get(httpx__tls_ctx_t *ctx, const char *key);
 bool httpx__tls_sess_put(httpx__tls_ctx_t *ctx, const char *key, SSL_SESSION *sess);
 /* Forget key's session (after a failed handshake). */
 void httpx__tls_sess_drop(httpx__tls_ctx_t *ctx, const char *key);
+
+/* ---- verify.c ---- */
+/* The SSL_CTX's certificate verification callback (arg: the context): a cached
+ * success for the same presented chain, with this connection's name checked, or
+ * X509_verify_cert. */
+int httpx__tls_verify_chain(X509_STORE_CTX *x, void *arg);
 
 /* ---- fail.c ---- */
 enum { HTTPX__TLS_OP_HANDSHAKE, HTTPX__TLS_OP_READ, HTTPX__TLS_OP_WRITE };

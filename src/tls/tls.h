@@ -3,10 +3,11 @@
  * Two objects:
  *   httpx__tls_ctx_t  one per client configuration, built once: the SSL_CTX with its
  *                     trust store, versions, ciphers, ALPN, client certificate, keylog,
- *                     and a bounded session cache (host:port, LRU). Refcounted: every
+ *                     a bounded session cache (host:port, LRU) and a bounded cache of
+ *                     certificate chains verified recently (verify.c). Refcounted: every
  *                     connection holds a reference, so a connection may outlive the
  *                     client that made it (e.g. a response still being read). Safe to
- *                     share between threads (atomic refcount, locked session cache).
+ *                     share between threads (atomic refcount, locked caches).
  *   httpx__tls_t      one per connection, on the caller's fd (not owned: the caller
  *                     closes it after httpx__tls_free). Used by one thread at a time.
  *
@@ -48,6 +49,15 @@
 /* Session cache entries per context when the config says 0. */
 #define HTTPX__TLS_SESSIONS_DEFAULT 64
 
+/* How long a verified certificate chain is accepted again without X509_verify_cert
+ * when the config says 0 (verify.c): 5 minutes. */
+#define HTTPX__TLS_VERIFY_TTL_MS (5 * 60 * 1000)
+
+/* TLS 1.3 suites when the config names none: AES-128-GCM first (as BoringSSL and Go),
+ * where OpenSSL's default puts AES-256-GCM first. */
+#define HTTPX__TLS_SUITES_DEFAULT \
+    "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
+
 typedef struct httpx__tls_config {
     const httpx_allocator_t *alloc; /* NULL: default; must outlive the context */
     bool insecure;             /* verify = false: no chain, expiry or host check. DANGEROUS:
@@ -62,17 +72,27 @@ typedef struct httpx__tls_config {
     int min_version;           /* 0: TLS 1.2; TLS1_2_VERSION or TLS1_3_VERSION */
     int max_version;           /* 0: highest OpenSSL supports; else as min_version */
     const char *ciphers;       /* TLS <= 1.2 cipher list (OpenSSL syntax); NULL: default */
-    const char *ciphersuites;  /* TLS 1.3 suites (OpenSSL syntax); NULL: default */
+    const char *ciphersuites;  /* TLS 1.3 suites (OpenSSL syntax); NULL: HTTPX__TLS_SUITES_DEFAULT */
     const char *alpn;          /* ALPN wire format, e.g. "\x02h2\x08http/1.1"; NULL: none */
     const char *keylog_file;   /* NSS key log (what SSLKEYLOGFILE names), appended; NULL: none.
                                 * The caller decides whether to honour the environment. */
     int sessions;              /* session cache size: 0 default (64), < 0 no resumption */
+    int verify_ttl_ms;         /* verified-chain cache: 0 default (5 min), < 0 off (every
+                                * handshake runs X509_verify_cert); for tests */
 } httpx__tls_config_t;
+
+/* The verified-chain cache of a context (for tests and stats). */
+typedef struct httpx__tls_verify_stats {
+    uint64_t verified; /* full verifications (X509_verify_cert), successful or not */
+    uint64_t hits;     /* chains accepted from the cache (the name still checked) */
+    uint64_t stale;    /* entries found too old or out of a certificate's validity */
+    size_t entries;    /* cached now */
+} httpx__tls_verify_stats_t;
 
 typedef struct httpx__tls_ctx httpx__tls_ctx_t;
 typedef struct httpx__tls httpx__tls_t;
 
-/* ---- context (ctx.c, store.c, keylog.c, session.c) ------------------------ */
+/* ---- context (ctx.c, store.c, keylog.c, session.c, verify.c) ---------------- */
 
 /* Build a context from *cfg (strings are copied or consumed now; cfg may go away).
  * Loads the trust store once (or sets up the lazy hashed-dir lookup). On success *out
@@ -91,6 +111,9 @@ void httpx__tls_ctx_free(httpx__tls_ctx_t *ctx);
 
 /* Number of sessions cached now (for tests and stats). */
 size_t httpx__tls_ctx_sessions(httpx__tls_ctx_t *ctx);
+
+/* The counters of the verified-chain cache into *out. */
+void httpx__tls_ctx_verify_stats(httpx__tls_ctx_t *ctx, httpx__tls_verify_stats_t *out);
 
 /* ---- connection (conn.c, io.c, fail.c, bio.c) ------------------------------ */
 

@@ -85,13 +85,17 @@ static void session_reuse_and_no_session_reuse(void **state)
     for (int i = 0; i < 3; i++)
         assert_int_equal(resumed(c), '.');
     httpx_client_free(c);
-    /* verification still applies: a certificate for another name fails every time */
+    /* verification still applies: a certificate for another name fails every time, also
+     * with the client's cache of verified chains holding the good server's chain */
     assert_int_equal(httpx_client_new(HTTPX_CLIENT(.ca_file = P.ca_file, .tls_no_session_reuse = true), &c), 0);
+    assert_int_equal(resumed(c), '.');
     for (int i = 0; i < 2; i++) {
         httpx_response_t *r;
         httpx_error_t err = {0};
         assert_int_equal(httpx_client_get(c, U(P.nginx_badtls, "/small.txt"), HTTPX_REQ(.error = &err), &r),
                          HTTPX_E_TLS_VERIFY);
+        assert_string_equal(err.message, "tls: certificate verify failed for \"localhost\": hostname mismatch");
+        assert_int_equal(resumed(c), '.');
     }
     httpx_client_free(c);
 }

@@ -73,6 +73,7 @@ typedef struct server {
     SSL_CTX *ctx;
     int accepted;       /* handshakes that succeeded */
     bool saw_client_cert;
+    char cipher[64];    /* the suite of the last handshake */
 } server_t;
 
 static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
@@ -101,6 +102,7 @@ static void serve_one(server_t *s, int fd)
         return;
     }
     s->accepted++;
+    snprintf(s->cipher, sizeof s->cipher, "%s", SSL_get_cipher_name(ssl));
     if (SSL_get0_peer_certificate(ssl) && SSL_get_verify_result(ssl) == X509_V_OK)
         s->saw_client_cert = true;
     static unsigned char buf[65536];
@@ -956,6 +958,175 @@ static void test_allocator(void **state)
     server_stop(&s);
 }
 
+/* ---- the verified-chain cache and the TLS 1.3 suite order ------------------ */
+
+static httpx__tls_verify_stats_t vstats(httpx__tls_ctx_t *ctx)
+{
+    httpx__tls_verify_stats_t st;
+    httpx__tls_ctx_verify_stats(ctx, &st);
+    return st;
+}
+
+/* Full handshakes (no resumption) to the same server: the chain is verified once. */
+static void verify_cache_hit(int version)
+{
+    server_t s = {.nconn = 4, .max_version = version};
+    server_start(&s);
+    httpx__tls_config_t cfg = config();
+    cfg.sessions = -1;
+    httpx__tls_ctx_t *ctx = ctx_new(&cfg);
+    const char *hosts[] = {"localhost", "localhost", "127.0.0.1", "localhost"};
+    for (int i = 0; i < 4; i++) {
+        conn_t c;
+        int rc = open_conn(&c, ctx, &s, hosts[i]);
+        if (rc != 0)
+            fail_msg("%s: %s", hosts[i], c.err.message);
+        assert_false(httpx__tls_resumed(c.t));
+        echo_once(&c);
+        close_conn(&c);
+    }
+    httpx__tls_verify_stats_t st = vstats(ctx);
+    assert_int_equal(st.verified, 1);
+    assert_int_equal(st.hits, 3); /* 127.0.0.1 too: the name is checked, not keyed */
+    assert_int_equal(st.entries, 1);
+    httpx__tls_ctx_free(ctx);
+    server_stop(&s);
+    assert_int_equal(s.accepted, 4);
+}
+
+static void test_verify_cache_hit(void **state)
+{
+    verify_cache_hit(0);
+    verify_cache_hit(TLS1_2_VERSION);
+}
+
+/* Handshake as host, expecting failure code with exactly message msg. */
+static void expect_conn_fail(httpx__tls_ctx_t *ctx, const server_t *s, const char *host, int code,
+                             const char *msg)
+{
+    conn_t c;
+    int rc = open_conn(&c, ctx, s, host);
+    if (rc != code || strcmp(c.err.message, msg) != 0)
+        fail_msg("want %s '%s', got %s '%s'", httpx_err_name(code), msg, httpx_err_name(rc),
+                 c.err.message);
+    close_conn(&c);
+}
+
+/* A cached chain is accepted only for a name its leaf covers: a hit never skips the
+ * host or IP check, and fails with the message a full verification gives. */
+static void test_verify_cache_checks_name(void **state)
+{
+    server_t s = {.cert = "wrong.pem", .key = "wrong.key", .nconn = 4}; /* wrong.example */
+    server_start(&s);
+    httpx__tls_config_t cfg = config();
+    cfg.sessions = -1;
+    httpx__tls_ctx_t *ctx = ctx_new(&cfg);
+    conn_t c;
+    assert_int_equal(open_conn(&c, ctx, &s, "wrong.example"), 0);
+    echo_once(&c);
+    close_conn(&c);
+    assert_int_equal(vstats(ctx).entries, 1);
+    expect_conn_fail(ctx, &s, "localhost", HTTPX_E_TLS_VERIFY,
+                     "tls: certificate verify failed for \"localhost\": hostname mismatch");
+    expect_conn_fail(ctx, &s, "127.0.0.1", HTTPX_E_TLS_VERIFY,
+                     "tls: certificate verify failed for \"127.0.0.1\": IP address mismatch");
+    httpx__tls_verify_stats_t st = vstats(ctx);
+    assert_int_equal(st.verified, 1); /* both failures came from cache hits */
+    assert_int_equal(st.hits, 2);
+    assert_int_equal(st.entries, 1);  /* a name mismatch does not evict the chain */
+    assert_int_equal(open_conn(&c, ctx, &s, "wrong.example"), 0);
+    echo_once(&c);
+    close_conn(&c);
+    assert_int_equal(vstats(ctx).hits, 3);
+    httpx__tls_ctx_free(ctx);
+    server_stop(&s);
+}
+
+/* Failures are never cached: each attempt is verified again, with the same message. */
+static void test_verify_cache_no_failures(void **state)
+{
+    const char *bad[][3] = {
+        {"expired.pem", "expired.key", "certificate has expired"},
+        {"unknown.pem", "unknown.key", "unable to get local issuer certificate"},
+        {"wrong.pem", "wrong.key", "hostname mismatch"},
+    };
+    for (int i = 0; i < 3; i++) {
+        server_t s = {.cert = bad[i][0], .key = bad[i][1], .nconn = 2};
+        server_start(&s);
+        httpx__tls_config_t cfg = config();
+        cfg.sessions = -1;
+        httpx__tls_ctx_t *ctx = ctx_new(&cfg);
+        char msg[160];
+        snprintf(msg, sizeof msg, "tls: certificate verify failed for \"localhost\": %s", bad[i][2]);
+        for (int j = 0; j < 2; j++)
+            expect_conn_fail(ctx, &s, "localhost", HTTPX_E_TLS_VERIFY, msg);
+        httpx__tls_verify_stats_t st = vstats(ctx);
+        assert_int_equal(st.verified, 2);
+        assert_int_equal(st.hits, 0);
+        assert_int_equal(st.entries, 0);
+        httpx__tls_ctx_free(ctx);
+        server_stop(&s);
+    }
+}
+
+/* An entry older than the TTL is verified again (and replaced); the cache can be off. */
+static void test_verify_cache_ttl_and_off(void **state)
+{
+    server_t s = {.nconn = 4};
+    server_start(&s);
+    httpx__tls_config_t cfg = config();
+    cfg.sessions = -1;
+    cfg.verify_ttl_ms = 1;
+    httpx__tls_ctx_t *ctx = ctx_new(&cfg);
+    conn_t c;
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(open_conn(&c, ctx, &s, "localhost"), 0);
+        echo_once(&c);
+        close_conn(&c);
+        usleep(5000);
+    }
+    httpx__tls_verify_stats_t st = vstats(ctx);
+    assert_int_equal(st.verified, 2);
+    assert_int_equal(st.hits, 0);
+    assert_int_equal(st.stale, 1);
+    assert_int_equal(st.entries, 1);
+    httpx__tls_ctx_free(ctx);
+    /* off: OpenSSL's own verification, every time; nothing counted or kept */
+    cfg.verify_ttl_ms = -1;
+    ctx = ctx_new(&cfg);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(open_conn(&c, ctx, &s, "localhost"), 0);
+        echo_once(&c);
+        close_conn(&c);
+    }
+    st = vstats(ctx);
+    assert_int_equal(st.verified + st.hits + st.entries, 0);
+    httpx__tls_ctx_free(ctx);
+    server_stop(&s);
+}
+
+/* TLS 1.3 prefers AES-128-GCM unless the config names its own suites. */
+static void test_tls13_suite_order(void **state)
+{
+    const char *want[] = {"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
+                          "TLS_CHACHA20_POLY1305_SHA256"};
+    for (int i = 0; i < 3; i++) {
+        server_t s = {0};
+        server_start(&s);
+        httpx__tls_config_t cfg = config();
+        if (i > 0)
+            cfg.ciphersuites = want[i];
+        httpx__tls_ctx_t *ctx = ctx_new(&cfg);
+        conn_t c;
+        assert_int_equal(open_conn(&c, ctx, &s, "localhost"), 0);
+        echo_once(&c);
+        close_conn(&c);
+        httpx__tls_ctx_free(ctx);
+        server_stop(&s);
+        assert_string_equal(s.cipher, want[i]);
+    }
+}
+
 /* ---- setup ---------------------------------------------------------------- */
 
 static int make_certs(void **state)
@@ -1010,6 +1181,11 @@ int main(void)
         cmocka_unit_test(test_keylog),
         cmocka_unit_test(test_ctx_errors),
         cmocka_unit_test(test_allocator),
+        cmocka_unit_test(test_verify_cache_hit),
+        cmocka_unit_test(test_verify_cache_checks_name),
+        cmocka_unit_test(test_verify_cache_no_failures),
+        cmocka_unit_test(test_verify_cache_ttl_and_off),
+        cmocka_unit_test(test_tls13_suite_order),
     };
     return cmocka_run_group_tests(tests, make_certs, remove_certs);
 }
