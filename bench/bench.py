@@ -209,9 +209,13 @@ class Bench:
         q = self.quick
         concs = [1, 64] if q else [1, 16, 64, 256]
         reps = 2 if q else 3
-        n = 5000 if q else 30000
         npy = 150 if q else 1000
         secs = 1
+
+        def n_for(c):
+            # About a second per C-driver sample at every concurrency, as wrk's: a
+            # shorter run counts start-up and the 64-256 connects as part of the rate.
+            return (5000 if c == 1 else 20000) if q else (30000 if c == 1 else 100000)
         rows = []
         md = ["| server | c | peer | req/s | client µs CPU/req | × wrk req/s | libhttpx × this (CPU/req) | saturated |",
               "|---|---|---|---|---|---|---|---|"]
@@ -219,9 +223,9 @@ class Bench:
             self.srv = pid
             for c in concs:
                 peers = [("wrk", self.wrk(url, c, secs)),
-                         ("libhttpx", self.cdrv("httpx_keepalive", url, n, c)),
-                         ("libcurl multi (poll)", self.cdrv("curl_keepalive", url, n, c)),
-                         ("libcurl multi_socket (epoll)", self.cdrv("curl_multisocket", url, n, c))]
+                         ("libhttpx", self.cdrv("httpx_keepalive", url, n_for(c), c)),
+                         ("libcurl multi (poll)", self.cdrv("curl_keepalive", url, n_for(c), c)),
+                         ("libcurl multi_socket (epoll)", self.cdrv("curl_multisocket", url, n_for(c), c))]
                 if self.have_httpx:
                     peers.append(("HTTPX (Python)", self.py("httpx", url, npy, c)))
                 if self.have_aiohttp:
@@ -252,10 +256,11 @@ class Bench:
                                        % (sname, c, hr / wrk_rps, hr / cr, hx_cpu / cu))
         self.plot["h1"] = rows
         self.sections.append(("Small GET, keep-alive, one client thread", "\n".join(md) +
-                              "\n\nwrk runs %d s per sample; the C drivers %d requests, the Python ones %d. "
+                              "\n\nwrk runs %d s per sample; the C drivers %d requests at c=1 and %d above, the "
+                              "Python ones %d. "
                               "`× wrk` is requests/s over wrk's in the same run (wrk is the load-generator limit). "
                               "`libhttpx × this` is libhttpx's client CPU per request over the peer's: below 1, "
-                              "libhttpx spends less. Median of %d alternating runs." % (secs, n, npy, reps)))
+                              "libhttpx spends less. Median of %d alternating runs." % (secs, n_for(1), n_for(64), npy, reps)))
 
     def h2_streams(self):
         q = self.quick
@@ -570,6 +575,12 @@ class Bench:
                 ("TLS full handshake + 1 request, new client each (context + CA file) (nginx)", hs_fresh, hs_n)]
         if q:
             del sets[1]
+        # The adapters' cost as stable counters (the loops section's CPU figures are
+        # wall-clock and noisy on 2 CPUs).
+        loop_kinds = ("builtin", "uv", "event", "poll")
+        sets.append(("h1 keep-alive c=64, per event loop (fastserver)",
+                     [("libhttpx, %s loop" % k, drv("httpx_keepalive", fast, 64, {"HTTPX_BENCH_LOOP": k}))
+                      for k in loop_kinds], cg_n))
         for label, peers, n12 in sets:
             for name, mk in peers:
                 isw = name == "wrk"
@@ -604,6 +615,12 @@ class Bench:
         hl = self.counters.get((lab, "h2load --h1"), (None,))[0]
         if hx and hl:
             self.ratios.append("%s: libhttpx instructions = %.2f× h2load (which does not verify)" % (lab, hx / hl))
+        lab = "h1 keep-alive c=64, per event loop (fastserver)"
+        base = self.counters.get((lab, "libhttpx, builtin loop"), (None,))[0]
+        for k in loop_kinds[1:]:
+            ins = self.counters.get((lab, "libhttpx, %s loop" % k), (None,))[0]
+            if base and ins:
+                self.ratios.append("loop %s: instructions/request = %.2f× built-in" % (k, ins / base))
         self.plot["counters"] = rows
         self.sections.append(("Stable counters (marginal: difference of two run lengths over the request difference)",
                               "\n".join(md) + "\n\nInstructions: valgrind callgrind, client user space, whole process "
