@@ -131,8 +131,12 @@ static void on_readable(httpx__h2conn_t *h)
 {
     size_t turn = 0;
     bool again = false, drained = false;
-    while (!again && !drained && turn < READ_TURN && h->c && !h->dead) {
+    while (!again && !drained && h->c && !h->dead) {
         httpx__conn_t *c = h->c;
+        /* A turn's worth: leave the rest to the next readiness, unless TLS holds
+         * bytes already read from the socket (no readiness would come for them). */
+        if (turn >= READ_TURN && !httpx__conn_pending(c))
+            break;
         httpx__buf_t *rb = &c->rbuf;
         httpx__buf_reset(rb);
         if (httpx__buf_reserve(rb, READ_CHUNK)) {
