@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "net/sock.h"
 #include "pool/pool.h"
 
 struct httpx__origin {
@@ -816,7 +817,7 @@ int httpx__conn_send(httpx__conn_t *c, const struct iovec *iov, int cnt, size_t 
     if (c->tls)
         return httpx__tls_writev(c->tls, iov, cnt, sent, &c->want, err);
     for (;;) {
-        ssize_t w = writev(c->fd, iov, cnt);
+        ssize_t w = httpx__sock_writev(c->fd, iov, cnt); /* EPIPE, never SIGPIPE */
         if (w >= 0) {
             *sent = (size_t)w;
             return 0;

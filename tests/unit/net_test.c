@@ -28,6 +28,7 @@
 #include "httpx/error.h"
 #include "httpx/loop.h"
 #include "loop/loop.h"
+#include "net/sock.h"
 #include "net/connect.h"
 #include "net/resolver.h"
 
@@ -1377,6 +1378,25 @@ static void test_sockaddr_parse(void **state)
     assert_int_equal(httpx__sockaddr_parse("::1", NULL, &len), HTTPX_E_INVAL);
 }
 
+/* A write to a socket whose peer is gone gives EPIPE: with writev the default
+ * SIGPIPE action would end this test process here. */
+static void test_sock_writev_no_sigpipe(void **state)
+{
+    (void)state;
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    struct iovec iov[2] = {{.iov_base = "GET / HTTP/1.1\r\n", .iov_len = 16}, {.iov_base = "\r\n", .iov_len = 2}};
+    assert_int_equal(httpx__sock_writev(sv[0], iov, 2), 18);
+    char got[32];
+    assert_int_equal(read(sv[1], got, sizeof got), 18);
+    assert_memory_equal(got, "GET / HTTP/1.1\r\n\r\n", 18);
+    close(sv[1]);
+    errno = 0;
+    assert_int_equal(httpx__sock_writev(sv[0], iov, 2), -1);
+    assert_int_equal(errno, EPIPE);
+    close(sv[0]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1403,6 +1423,7 @@ int main(void)
         cmocka_unit_test(test_connect_local_family),
         cmocka_unit_test(test_connect_sockopts),
         cmocka_unit_test(test_sockaddr_parse),
+        cmocka_unit_test(test_sock_writev_no_sigpipe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
