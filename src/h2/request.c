@@ -99,7 +99,11 @@ static bool req_dropped(const httpx__h2_field_t *fields, size_t n, size_t k, boo
         break;
     case 4: fixed = "host"; break;
     case 7: fixed = "upgrade"; break;
-    case 10: fixed = (name.ptr[0] | 0x20) == 'c' ? "connection" : "keep-alive"; break;
+    case 10:
+        fixed = (name.ptr[0] | 0x20) == 'c' ? "connection"
+                : (name.ptr[0] | 0x20) == 'k' ? "keep-alive"
+                                             : NULL;
+        break;
     case 16: fixed = "proxy-connection"; break;
     case 17: fixed = "transfer-encoding"; break;
     default: break;
@@ -150,7 +154,7 @@ int httpx__h2_build_request(const httpx_allocator_t *a, const char *method, cons
         httpx__slice_t nm = fields[i].name;
         if (nm.len && !nm.ptr)
             return req_bad_name(err, nm);
-        if (nm.len == 10 && httpx__slice_ieq_cstr(nm, "connection"))
+        if (nm.len == 10 && (nm.ptr[0] | 0x20) == 'c' && httpx__slice_ieq_cstr(nm, "connection"))
             conn = true;
         else if (!authority && !auth.len && nm.len == 4 && httpx__slice_ieq_cstr(nm, "host"))
             auth = httpx__slice_trim(fields[i].value);
