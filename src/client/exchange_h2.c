@@ -213,6 +213,32 @@ void httpx__h2x_deliver(httpx__exchange_t *x)
 
 /* ---- session callbacks ------------------------------------------------------------ */
 
+/* The body's framing as the sink knows it from HTTP/1.1: none for HEAD, 204 and 304;
+ * the Content-Length when one came (nghttp2 has checked it is a number and will
+ * reset a stream whose DATA disagrees); else "until the stream ends". */
+static void announced_length(const httpx__exchange_t *x, httpx__h1_head_t *h)
+{
+    h->framing = HTTPX__H1_UNTIL_CLOSE;
+    if (h->status == 204 || h->status == 304 || strcmp(x->method, "HEAD") == 0) {
+        h->framing = HTTPX__H1_NO_BODY;
+        return;
+    }
+    for (size_t i = 0; i < h->nfields; i++) {
+        httpx__slice_t name = h->fields[i].name, v = h->fields[i].value;
+        if (name.len != 14 || memcmp(name.ptr, "content-length", 14) != 0) /* HTTP/2 names are lower case */
+            continue;
+        uint64_t len = 0;
+        size_t k = 0;
+        for (; k < v.len && k < 19 && v.ptr[k] >= '0' && v.ptr[k] <= '9'; k++)
+            len = len * 10 + (uint64_t)(v.ptr[k] - '0');
+        if (k == 0 || k != v.len)
+            return; /* not a plain number: leave the end to the stream */
+        h->framing = len ? HTTPX__H1_LENGTH : HTTPX__H1_NO_BODY;
+        h->content_length = len;
+        return;
+    }
+}
+
 void httpx__h2x_on_head(void *stream_user, int32_t id, int status, const httpx__h2_field_t *f, size_t n, void *user)
 {
     httpx__exchange_t *x = stream_user;
@@ -241,9 +267,9 @@ void httpx__h2x_on_head(void *stream_user, int32_t id, int status, const httpx__
         .status = status,
         .fields = (httpx__h1_field_t *)(void *)f,
         .nfields = n,
-        .framing = HTTPX__H1_UNTIL_CLOSE,
         .keep_alive = true,
     };
+    announced_length(x, &head);
     _Static_assert(sizeof(httpx__h1_field_t) == sizeof(httpx__h2_field_t), "field layouts differ");
     httpx__x_trace(x, "http11.receive_response_headers.complete");
     int rc = x->sink.head(x, &head, x->sink.user);

@@ -188,6 +188,32 @@ int httpx__headers_add_unchecked(httpx_headers_t *h, const char *name, size_t nl
     return rc;
 }
 
+int httpx__headers_add_pairs(httpx_headers_t *h, const httpx__slice_t *kv, size_t n, size_t bytes)
+{
+    if (httpx__headers_reserve(h, n, bytes))
+        return HTTPX_E_NOMEM;
+    /* reserved: plain copies, "name\0value\0" per field */
+    httpx__buf_t *b = &h->bytes;
+    size_t at = b->len;
+    for (size_t i = 0; i < n; i++, kv += 2) {
+        hfield_t *f = &h->f[h->n + i];
+        f->name = at;
+        f->nlen = kv[0].len;
+        memcpy(b->data + at, kv[0].ptr, kv[0].len);
+        b->data[at + kv[0].len] = '\0';
+        at += kv[0].len + 1;
+        f->value = at;
+        f->vlen = kv[1].len;
+        if (kv[1].len)
+            memcpy(b->data + at, kv[1].ptr, kv[1].len);
+        b->data[at + kv[1].len] = '\0';
+        at += kv[1].len + 1;
+    }
+    b->len = at;
+    h->n += n;
+    return 0;
+}
+
 int httpx_headers_addn(httpx_headers_t *h, const char *name, size_t name_len,
                        const char *value, size_t value_len)
 {

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "core/buf.h"
+#include "core/slice.h"
 #include "httpx/headers.h"
 
 typedef struct hfield {
@@ -29,6 +30,10 @@ httpx_headers_t *httpx__headers_new_in(const httpx_allocator_t *a);
  * copies nlen and vlen bytes, no checks. 0 or HTTPX_E_NOMEM. */
 int httpx__headers_add_unchecked(httpx_headers_t *h, const char *name, size_t nlen,
                                  const char *value, size_t vlen);
+/* Append n validated fields given as name, value slice pairs (kv[2i], kv[2i+1]),
+ * `bytes` being the sum of their lengths; the slices must not point into h. One
+ * reservation for all. 0 or HTTPX_E_NOMEM (nothing added). */
+int httpx__headers_add_pairs(httpx_headers_t *h, const httpx__slice_t *kv, size_t n, size_t bytes);
 /* True if p[0, n) is an RFC 9110 token (non-empty, tchar only). */
 bool httpx__header_name_valid(const char *p, size_t n);
 /* True if p[0, n) holds no NUL, CR, LF or other control character except HTAB. */

@@ -79,8 +79,10 @@ static int sink_head(httpx__exchange_t *x, const httpx__h1_head_t *h, void *user
     /* The head in one allocation: fields, reason, URL and, for a small buffered
      * body of announced length that needs no decoding, the body too. */
     size_t hsize = httpx__headers_block_size(h->nfields, bytes), body = 0;
-    if (!r->streaming && !coded && h->framing == HTTPX__H1_LENGTH && h->content_length <= SMALL_BODY &&
-        h->content_length < r->content.max)
+    if (!r->streaming && !coded && h->framing == HTTPX__H1_NO_BODY)
+        body = 1; /* the NUL that content() always has */
+    else if (!r->streaming && !coded && h->framing == HTTPX__H1_LENGTH && h->content_length <= SMALL_BODY &&
+             h->content_length < r->content.max)
         body = (size_t)h->content_length + 1;
     if (!(r->block = httpx__malloc(r->a, hsize + h->reason.len + 1 + ulen + 1 + body)))
         return HTTPX_E_NOMEM;
@@ -101,11 +103,8 @@ static int sink_head(httpx__exchange_t *x, const httpx__h1_head_t *h, void *user
         snprintf(r->next_method_buf, sizeof r->next_method_buf, "%s", httpx__exchange_next_method(x));
         r->next_method = r->next_method_buf;
     }
-    int rc = 0;
-    for (size_t i = 0; i < h->nfields && !rc; i++) {
-        const httpx__h1_field_t *f = &h->fields[i];
-        rc = httpx__headers_add_unchecked(r->headers, f->name.ptr, f->name.len, f->value.ptr, f->value.len);
-    }
+    _Static_assert(sizeof(httpx__h1_field_t) == 2 * sizeof(httpx__slice_t), "a field is two slices");
+    int rc = httpx__headers_add_pairs(r->headers, (const httpx__slice_t *)(const void *)h->fields, h->nfields, bytes);
     if (!rc && coded)
         rc = start_decoder(r, h);
     /* A buffered body announced over the cap is refused now, not after reading

@@ -22,7 +22,7 @@ int httpx__tls_read(httpx__tls_t *t, void *buf, size_t n, size_t *nread, int *wa
         return dead(t, HTTPX_E_READ, err);
     if (n == 0) /* 0 bytes would read as a clean close */
         return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_READ_BODY, "tls: read of 0 bytes");
-    ERR_clear_error();
+    httpx__tls_err_reset();
     t->sock.err = 0;
     size_t got = 0;
     int r = SSL_read_ex(t->ssl, buf, n, &got);
@@ -100,7 +100,7 @@ int httpx__tls_writev(httpx__tls_t *t, const struct iovec *iov, int iovcnt, size
         }
         p = stage;
     }
-    ERR_clear_error();
+    httpx__tls_err_reset();
     t->sock.err = 0;
     size_t w = 0;
     int r = SSL_write_ex(t->ssl, p, len, &w);

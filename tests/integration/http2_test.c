@@ -72,6 +72,44 @@ typedef struct counter {
     size_t bytes;
 } counter_t;
 
+/* Content-Length over HTTP/2 frames the body as over HTTP/1.1: a HEAD answer's
+ * length is no body, a body announced over max_body_bytes is refused at the head,
+ * one of exactly the limit is read whole. */
+static void content_length_over_h2(void **state)
+{
+    (void)state;
+    httpx_client_t *c;
+    assert_int_equal(httpx_client_new(HTTPX_CLIENT(.ca_file = P.ca_file, .http2 = true,
+                                                   .limits = {.max_body_bytes = 1024}), &c), 0);
+    httpx_response_t *r;
+    httpx_error_t err = {0};
+    assert_int_equal(httpx_client_head(c, U(P.nginx_tls, "/64k.bin"), NULL, &r), 0);
+    assert_string_equal(httpx_response_http_version(r), "HTTP/2");
+    assert_string_equal(httpx_response_header(r, "content-length"), "65536");
+    const void *d;
+    size_t len = 1;
+    assert_int_equal(httpx_response_content(r, &d, &len), 0);
+    assert_int_equal(len, 0);
+    httpx_response_free(r);
+    assert_int_equal(httpx_client_get(c, U(P.nginx_tls, "/64k.bin"), HTTPX_REQ(.error = &err), &r),
+                     HTTPX_E_BODY_LIMIT);
+    assert_int_equal(err.phase, HTTPX_PHASE_READ_HEAD);
+    assert_non_null(strstr(err.message, "65536 bytes (Content-Length)"));
+    assert_int_equal(httpx_client_get(c, U(P.nginx_tls, "/1k.bin"), NULL, &r), 0);
+    assert_int_equal(httpx_response_content(r, &d, &len), 0);
+    assert_int_equal(len, 1024);
+    httpx_response_free(r);
+    httpx_client_free(c);
+    /* the default limit: a 64 KiB body, the largest kept in the head's block */
+    assert_int_equal(httpx_client_new(HTTPX_CLIENT(.ca_file = P.ca_file, .http2 = true), &c), 0);
+    assert_int_equal(httpx_client_get(c, U(P.nginx_tls, "/64k.bin"), NULL, &r), 0);
+    assert_int_equal(httpx_response_content(r, &d, &len), 0);
+    assert_int_equal(len, 65536);
+    assert_int_equal(((const unsigned char *)d)[65536], 0); /* followed by a NUL */
+    httpx_response_free(r);
+    httpx_client_free(c);
+}
+
 static void on_done(httpx_future_t *f, int status, void *user)
 {
     counter_t *c = user;
@@ -353,6 +391,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sync_get_over_h2),
+        cmocka_unit_test(content_length_over_h2),
         cmocka_unit_test(thousand_multiplexed_on_one_connection),
         cmocka_unit_test(spill_over_beyond_max_streams),
         cmocka_unit_test(goaway_requests_are_retried),

@@ -280,6 +280,39 @@ static void test_lent_inline(void **state)
     free(block);
 }
 
+/* Fields given as slice pairs land in order, with one reservation; the list grows
+ * normally afterwards. */
+static void test_add_pairs(void **state)
+{
+    (void)state;
+    counting_t c = {0};
+    httpx_allocator_t a = {c_malloc, c_realloc, c_free, &c};
+    httpx_headers_t *h = httpx_headers_new(&a);
+    assert_non_null(h);
+    const char *src = "Content-Typetext/plainEmpty";
+    httpx__slice_t kv[] = {{src, 12}, {src + 12, 10}, {src + 22, 5}, {"", 0}};
+    long before = c.calls;
+    assert_int_equal(httpx__headers_add_pairs(h, kv, 2, 12 + 10 + 5), 0);
+    assert_true(c.calls - before <= 2); /* the field array and the bytes, once each */
+    assert_int_equal(httpx_headers_count(h), 2);
+    expect_at(h, 0, "Content-Type", "text/plain");
+    expect_at(h, 1, "Empty", "");
+    assert_string_equal(httpx_headers_get(h, "content-type"), "text/plain");
+    assert_int_equal(httpx_headers_add(h, "X", "y"), 0);
+    expect_at(h, 2, "X", "y");
+    httpx_headers_free(h);
+    assert_int_equal(c.live, 0);
+
+    counting_t f = {.fail_at = 2};
+    httpx_allocator_t fa = {c_malloc, c_realloc, c_free, &f};
+    h = httpx_headers_new(&fa);
+    assert_non_null(h);
+    assert_int_equal(httpx__headers_add_pairs(h, kv, 2, 27), HTTPX_E_NOMEM);
+    assert_int_equal(httpx_headers_count(h), 0); /* nothing added */
+    httpx_headers_free(h);
+    assert_int_equal(f.live, 0);
+}
+
 static void test_alloc_failures(void **state)
 {
     (void)state;
@@ -327,6 +360,7 @@ int main(void)
         cmocka_unit_test(test_alloc_budget),
         cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_lent_inline),
+        cmocka_unit_test(test_add_pairs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
