@@ -215,7 +215,7 @@ class Bench:
         def n_for(c):
             # About a second per C-driver sample at every concurrency, as wrk's: a
             # shorter run counts start-up and the 64-256 connects as part of the rate.
-            return (5000 if c == 1 else 20000) if q else (30000 if c == 1 else 100000)
+            return (5000 if c == 1 else 10000) if q else (30000 if c == 1 else 100000)
         rows = []
         md = ["| server | c | peer | req/s | client µs CPU/req | × wrk req/s | libhttpx × this (CPU/req) | saturated |",
               "|---|---|---|---|---|---|---|---|"]
