@@ -45,7 +45,7 @@ typedef struct httpx_limits {
     int max_keepalive_connections;  /* 20: idle connections kept */
     double keepalive_expiry;        /* 5.0 s: idle connections older are closed */
     size_t max_header_bytes;        /* 64 KiB: status line + header block; a request's 1xx heads: 4x */
-    size_t max_header_count;        /* 100 fields */
+    size_t max_header_count;        /* 100 fields per head, trailer section or HTTP/2 header block */
     size_t max_body_bytes;          /* 1 GiB: a body buffered in memory (read/content) */
     size_t max_decoded_ratio;       /* 1000: decoded/encoded bytes, checked past 1 MiB */
     size_t max_encodings;           /* 3: stacked Content-Encoding values */

@@ -37,6 +37,10 @@ typedef struct httpx__auth {
 int httpx__auth_copy(httpx__auth_t *dst, const httpx_auth_t *src, const httpx_allocator_t *a);
 void httpx__auth_release(httpx__auth_t *au, const httpx_allocator_t *a);
 
+/* The 1xx heads of one request may total this many times max_header_bytes, over
+ * HTTP/1.1 (exchange.c) and HTTP/2 (h2conn.c), like curl's total header budget. */
+#define HTTPX__INTERIM_HEADS 4
+
 /* Options with every default applied; timeouts in ms, 0 = none. */
 typedef struct httpx__timeouts_ms {
     uint64_t connect, read, write, pool, total;

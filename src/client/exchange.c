@@ -422,8 +422,6 @@ static void deliver(httpx__exchange_t *x)
 }
 
 /* Interim (1xx) responses of one request may total this many max_header_bytes. */
-#define INTERIM_HEADS 4
-
 static void on_head(httpx__exchange_t *x, const httpx__h1_head_t *h, size_t head_bytes)
 {
     if (h->status < 200) {
@@ -431,7 +429,7 @@ static void on_head(httpx__exchange_t *x, const httpx__h1_head_t *h, size_t head
         x->scan = 0;
         /* Without a cap an endless 1xx stream holds the request until a total
          * deadline, and there is none by default. */
-        size_t cap = INTERIM_HEADS * x->eng->limits.max_header_bytes;
+        size_t cap = HTTPX__INTERIM_HEADS * x->eng->limits.max_header_bytes;
         if ((x->interim_bytes += head_bytes) > cap) {
             fail(x, HTTPX_E_HEADER_LIMIT, HTTPX_PHASE_READ_HEAD,
                  "%s sent more than %zu bytes of 1xx interim responses", host_of(x), cap);

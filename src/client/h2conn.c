@@ -222,6 +222,8 @@ int httpx__h2conn_attach(httpx__conn_t *c, httpx__engine_t *e, httpx_error_t *er
     httpx__h2_config_init(&cfg);
     cfg.allocator = e->a;
     cfg.max_header_list = (uint32_t)e->limits.max_header_bytes;
+    cfg.max_header_count = e->limits.max_header_count < UINT32_MAX ? (uint32_t)e->limits.max_header_count : UINT32_MAX;
+    cfg.max_interim_bytes = HTTPX__INTERIM_HEADS * e->limits.max_header_bytes;
     /* The request's fields were validated where they were added (the same bytes
      * go out as HTTP/1.1): the session need not scan them again. */
     cfg.fields_checked = true;

@@ -30,8 +30,13 @@ struct h2_stream {
     uint32_t rst_code;
     int status;          /* :status of the header block being received */
     size_t hlist;        /* size of that header block, RFC 9113 6.5.2 */
+    uint32_t nfields;    /* fields of that header block (pseudo-header fields aside) */
+    size_t interim;      /* size of this stream's 1xx header blocks so far */
+    int limit;           /* with err HEADER_LIMIT: which (LIMIT_*) */
     bool has_body, deferred, reported, head_done, remote_done, headers_sent, rst_received;
 };
+
+enum { LIMIT_LIST = 0, LIMIT_COUNT, LIMIT_INTERIM };
 
 /* nghttp2 allocates and frees a dozen small blocks for every request (the stream,
  * the outgoing HEADERS item and its field copy, one buffer per received literal
@@ -284,9 +289,18 @@ static void stream_close_report(httpx__h2_session_t *s, h2_stream_t *st, uint32_
     if (st->err) {
         switch (st->err) {
         case HTTPX_E_HEADER_LIMIT:
-            httpx__err(e, st->err, HTTPX_PHASE_NONE,
-                       "response headers on stream %d exceed the limit of %u bytes", id,
-                       (unsigned)s->cfg.max_header_list);
+            if (st->limit == LIMIT_COUNT)
+                httpx__err(e, st->err, HTTPX_PHASE_NONE,
+                           "response headers on stream %d exceed the limit of %u fields", id,
+                           (unsigned)s->cfg.max_header_count);
+            else if (st->limit == LIMIT_INTERIM)
+                httpx__err(e, st->err, HTTPX_PHASE_NONE,
+                           "1xx interim responses on stream %d exceed %zu bytes", id,
+                           s->cfg.max_interim_bytes);
+            else
+                httpx__err(e, st->err, HTTPX_PHASE_NONE,
+                           "response headers on stream %d exceed the limit of %u bytes", id,
+                           (unsigned)s->cfg.max_header_list);
             break;
         case HTTPX_E_NOMEM:
             httpx__err(e, st->err, HTTPX_PHASE_NONE, "out of memory on stream %d", id);
@@ -390,6 +404,7 @@ static int cb_begin_headers(nghttp2_session *ng, const nghttp2_frame *frame, voi
     if (frame->hd.type != NGHTTP2_HEADERS || !st)
         return 0;
     st->hlist = 0;
+    st->nfields = 0;
     st->status = 0;
     hfields_release(s);
     return 0;
@@ -431,8 +446,16 @@ static int cb_header(nghttp2_session *ng, const nghttp2_frame *frame, nghttp2_rc
     size_t nlen = nv.len, vlen = vv.len;
     size_t size = nlen + vlen + 32;
     int rc = 0;
+    bool interim = st->status >= 100 && st->status < 200; /* :status comes first */
     if (size > s->cfg.max_header_list || st->hlist > s->cfg.max_header_list - size) {
         rc = HTTPX_E_HEADER_LIMIT;
+        st->limit = LIMIT_LIST;
+    } else if (interim && (st->interim += size) > s->cfg.max_interim_bytes) {
+        rc = HTTPX_E_HEADER_LIMIT;
+        st->limit = LIMIT_INTERIM;
+    } else if (!(nlen && name[0] == ':') && ++st->nfields > s->cfg.max_header_count) {
+        rc = HTTPX_E_HEADER_LIMIT;
+        st->limit = LIMIT_COUNT;
     } else {
         st->hlist += size;
         if (nlen && name[0] == ':') {
@@ -628,6 +651,8 @@ void httpx__h2_config_init(httpx__h2_config_t *cfg)
     cfg->connection_window = HTTPX__H2_DEFAULT_CONN_WINDOW;
     cfg->max_concurrent_streams = HTTPX__H2_DEFAULT_MAX_STREAMS;
     cfg->max_header_list = HTTPX__H2_DEFAULT_MAX_HEADER_LIST;
+    cfg->max_header_count = HTTPX__H2_DEFAULT_MAX_HEADER_COUNT;
+    cfg->max_interim_bytes = (size_t)HTTPX__H2_DEFAULT_INTERIM_LISTS * HTTPX__H2_DEFAULT_MAX_HEADER_LIST;
     cfg->max_outbound_ack = HTTPX__H2_DEFAULT_MAX_OUTBOUND_ACK;
     cfg->max_settings = HTTPX__H2_DEFAULT_MAX_SETTINGS;
     cfg->max_continuations = HTTPX__H2_DEFAULT_MAX_CONTINUATIONS;
@@ -645,10 +670,13 @@ static void config_resolve(httpx__h2_config_t *c, const httpx__h2_config_t *in)
     H2_DEFAULT(connection_window)
     H2_DEFAULT(max_concurrent_streams)
     H2_DEFAULT(max_header_list)
+    H2_DEFAULT(max_header_count)
     H2_DEFAULT(max_outbound_ack)
     H2_DEFAULT(max_settings)
     H2_DEFAULT(max_continuations)
 #undef H2_DEFAULT
+    if (c->max_interim_bytes == 0)
+        c->max_interim_bytes = (size_t)HTTPX__H2_DEFAULT_INTERIM_LISTS * c->max_header_list;
     c->allocator = httpx__alloc_or_default(c->allocator);
 }
 

@@ -48,6 +48,8 @@ typedef struct httpx__h2_session httpx__h2_session_t;
 #define HTTPX__H2_DEFAULT_CONN_WINDOW (16u << 20)        /* 16 MiB per connection */
 #define HTTPX__H2_DEFAULT_MAX_STREAMS 100u               /* our cap on open streams */
 #define HTTPX__H2_DEFAULT_MAX_HEADER_LIST (64u << 10)    /* 64 KiB, RFC 9113 6.5.2 size */
+#define HTTPX__H2_DEFAULT_MAX_HEADER_COUNT 100u          /* fields per received header block */
+#define HTTPX__H2_DEFAULT_INTERIM_LISTS 4u               /* 1xx budget: this many header lists */
 #define HTTPX__H2_DEFAULT_MAX_OUTBOUND_ACK 1000u         /* queued SETTINGS/PING ACKs */
 #define HTTPX__H2_DEFAULT_MAX_SETTINGS 32u               /* entries per SETTINGS frame */
 #define HTTPX__H2_DEFAULT_MAX_CONTINUATIONS 8u           /* CONTINUATIONs per header block */
@@ -69,6 +71,14 @@ typedef struct httpx__h2_config {
      * header block (name + value + 32 per field): a larger block resets that stream
      * and reports HTTPX_E_HEADER_LIMIT. */
     uint32_t max_header_list;
+    /* Fields (pseudo-header fields not counted) allowed in one received header
+     * block; more reset that stream with HTTPX_E_HEADER_LIMIT. */
+    uint32_t max_header_count;
+    /* The 1xx (interim) header blocks of one stream together, sized as above: an
+     * endless 1xx stream resets it with HTTPX_E_HEADER_LIMIT instead of holding the
+     * request until a total deadline. 0: HTTPX__H2_DEFAULT_INTERIM_LISTS ×
+     * max_header_list, as HTTP/1.1's budget. */
+    size_t max_interim_bytes;
     /* Flood protections nghttp2 offers; beyond them the session is torn down. */
     uint32_t max_outbound_ack;    /* SETTINGS and PING ACKs queued but not sent */
     uint32_t max_settings;        /* entries accepted in one SETTINGS frame */

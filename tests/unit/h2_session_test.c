@@ -128,6 +128,27 @@ static void srv_request(server_t *sv, sstream_t *ss)
         ss->body_len = 1;
         nghttp2_data_provider prd = {.source.ptr = ss, .read_callback = srv_read};
         assert_int_equal(nghttp2_submit_response(sv->ng, ss->id, h, 6, &prd), 0);
+    } else if (strcmp(p, "/manyfields") == 0) {
+        /* 101 small fields: within the byte limit, over the default count */
+        static char names[101][8];
+        nghttp2_nv h[102];
+        h[0] = (nghttp2_nv)NV(":status", "200");
+        for (int i = 0; i < 101; i++) {
+            snprintf(names[i], sizeof names[i], "x-%d", i);
+            h[i + 1] = (nghttp2_nv){(uint8_t *)names[i], (uint8_t *)"v", strlen(names[i]), 1, NGHTTP2_NV_FLAG_NONE};
+        }
+        ss->body = "x";
+        ss->body_len = 1;
+        nghttp2_data_provider prd = {.source.ptr = ss, .read_callback = srv_read};
+        assert_int_equal(nghttp2_submit_response(sv->ng, ss->id, h, 102, &prd), 0);
+    } else if (strcmp(p, "/endless1xx") == 0) {
+        /* 103s of ~1 KiB each: 300 of them pass a 4 × 64 KiB budget */
+        static char link[1001];
+        memset(link, 'l', sizeof link - 1);
+        nghttp2_nv h[] = {NV(":status", "103"), NV("link", link)};
+        for (int i = 0; i < 300; i++)
+            assert_int_equal(nghttp2_submit_headers(sv->ng, 0, ss->id, NULL, h, 2, NULL), 0);
+        srv_respond(sv, ss, "hello world");
     } else if (strcmp(p, "/push") == 0) {
         nghttp2_nv h[] = {NV(":method", "GET"), NV(":scheme", "https"),
                           NV(":authority", "example.com"), NV(":path", "/pushed")};
@@ -792,6 +813,43 @@ static void test_headers_too_large(void **state)
     tc_release(&t);
 }
 
+/* A block of more fields than max_header_count, and 1xx blocks past their budget,
+ * reset that stream only, each with its own message; the connection goes on. */
+static void test_header_count_and_interim_budget(void **state)
+{
+    tc_t t;
+    tc_init(&t);
+    req_t a, b, c;
+    get(&t, &a, "/manyfields");
+    get(&t, &b, "/endless1xx");
+    get(&t, &c, "/info");
+    assert_int_equal(pump(&t), 0);
+    assert_true(a.closed);
+    assert_int_equal(a.close.err.code, HTTPX_E_HEADER_LIMIT);
+    assert_non_null(strstr(a.close.err.message, "limit of 100 fields"));
+    assert_int_equal(a.heads, 0);
+    assert_true(b.closed);
+    assert_int_equal(b.close.err.code, HTTPX_E_HEADER_LIMIT);
+    assert_non_null(strstr(b.close.err.message, "1xx interim responses"));
+    assert_non_null(strstr(b.close.err.message, "262144 bytes"));
+    assert_int_equal(b.heads, 0);
+    assert_int_equal(c.close.err.code, 0); /* one 103 is fine */
+    assert_int_equal(c.heads, 1);
+    assert_true(httpx__h2_usable(t.c));
+    tc_release(&t);
+
+    /* a larger count lets the same block through */
+    httpx__h2_config_t cfg;
+    httpx__h2_config_init(&cfg);
+    cfg.max_header_count = 101;
+    tc_init_cfg(&t, &cfg, 100);
+    get(&t, &a, "/manyfields");
+    assert_int_equal(pump(&t), 0);
+    assert_int_equal(a.close.err.code, 0);
+    assert_int_equal(a.heads, 1);
+    tc_release(&t);
+}
+
 /* Client output parsed as frames: the error code of the first GOAWAY, or -1. */
 static long goaway_code_in_output(tc_t *t)
 {
@@ -1096,6 +1154,7 @@ int main(void)
         cmocka_unit_test(test_trailers),
         cmocka_unit_test(test_goaway),
         cmocka_unit_test(test_headers_too_large),
+        cmocka_unit_test(test_header_count_and_interim_budget),
         cmocka_unit_test(test_malformed_frames),
         cmocka_unit_test(test_bad_status),
         cmocka_unit_test(test_push_refused),
