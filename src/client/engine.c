@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "client/engine.h"
 #include "client/exchange.h"
 #include "client/response.h"
@@ -10,6 +11,7 @@
 #include "core/mem.h"
 #include "cookies/jar.h"
 #include "decode/decode.h"
+#include "h2/session.h"
 #include "httpx.h"
 
 static const char *env_get(const char *name, void *user)
@@ -62,6 +64,49 @@ static void limits_defaults(httpx_limits_t *l)
 #undef DFLT
 }
 
+/* Whether a default header can go to HTTP/2 as it is: not a field HTTP/2 drops or
+ * turns into :authority, not a credential (those are sent unindexed). */
+static bool h2_plain_field(const char *name)
+{
+    static const char *const special[] = {"host", "connection", "keep-alive", "proxy-connection", "transfer-encoding",
+                                          "upgrade", "te", "authorization", "proxy-authorization", "cookie", NULL};
+    for (size_t i = 0; special[i]; i++)
+        if (strcasecmp(name, special[i]) == 0)
+            return false;
+    return true;
+}
+
+/* The default headers as HTTP/2 fields: names lower-cased once into one block
+ * after the field array, values in e->headers (which never changes). Best effort:
+ * out of memory, or a field needing the general path, leaves h2_defaults NULL. */
+static int h2_defaults(httpx__engine_t *e)
+{
+    size_t n = httpx_headers_count(e->headers), names = 0;
+    const char *name, *value;
+    for (size_t i = 0; i < n; i++) {
+        httpx_headers_at(e->headers, i, &name, &value);
+        if (!h2_plain_field(name))
+            return 0;
+        names += strlen(name);
+    }
+    httpx__h2_field_t *f = n ? httpx__malloc(e->a, n * sizeof *f + names) : NULL;
+    if (!f)
+        return 0;
+    char *lower = (char *)(f + n);
+    for (size_t i = 0; i < n; i++) {
+        httpx_headers_at(e->headers, i, &name, &value);
+        size_t nl = strlen(name);
+        for (size_t j = 0; j < nl; j++)
+            lower[j] = (char)((unsigned)((unsigned char)name[j] - 'A') < 26u ? name[j] + ('a' - 'A') : name[j]);
+        f[i].name = httpx__slice(lower, nl);
+        f[i].value = httpx__slice(value, strlen(value));
+        lower += nl;
+    }
+    e->h2_defaults = f;
+    e->nh2_defaults = n;
+    return 0;
+}
+
 /* The default headers written once as "Name: value\r\n" lines: a request that
  * keeps them all (no headers of its own, same origin, no auth) copies the block. */
 static int default_head(httpx__engine_t *e)
@@ -77,7 +122,7 @@ static int default_head(httpx__engine_t *e)
         return HTTPX_E_NOMEM;
     }
     e->default_head = httpx__buf_detach(&b, &e->default_head_len);
-    return e->default_head ? 0 : HTTPX_E_NOMEM;
+    return e->default_head ? h2_defaults(e) : HTTPX_E_NOMEM;
 }
 
 int httpx__engine_init(httpx__engine_t *e, httpx_loop_t *loop, const httpx_client_opts_t *opts,
@@ -325,6 +370,9 @@ void httpx__engine_release(httpx__engine_t *e)
     e->headers = NULL;
     httpx__free(e->a, e->default_head);
     e->default_head = NULL;
+    httpx__free(e->a, e->h2_defaults);
+    e->h2_defaults = NULL;
+    e->nh2_defaults = 0;
     httpx_url_free(e->base_url);
     e->base_url = NULL;
     httpx_url_free(e->last_url);

@@ -56,6 +56,11 @@ typedef struct httpx__engine {
     httpx_headers_t *headers;       /* default request headers (incl. User-Agent, Accept-Encoding) */
     char *default_head;             /* the same as HTTP/1.1 field lines, written once */
     size_t default_head_len;
+    /* ... and as HTTP/2 fields ready for the wire (names lower case), or NULL when
+     * one of them needs the general path (a credential, a connection-specific
+     * field, Host): a request that keeps them all defers its HTTP/1.1 head. */
+    struct httpx__h2_field *h2_defaults;
+    size_t nh2_defaults;
     httpx_url_t *base_url;          /* or NULL */
     char *last_url_text;            /* the last URL parsed, and its result: requests */
     httpx_url_t *last_url;          /* to the same URL are not parsed again */

@@ -300,6 +300,10 @@ static void x_send(httpx__exchange_t *x)
 
 static void begin_send(httpx__exchange_t *x)
 {
+    if (httpx__request_head_ready(x)) {
+        fail(x, HTTPX_E_NOMEM, HTTPX_PHASE_WRITE, "out of memory");
+        return;
+    }
     httpx__x_trace(x, "http11.send_request_headers.started");
     x->state = X_SEND;
     phase(x, x->to.write, HTTPX_E_WRITE_TIMEOUT);

@@ -48,6 +48,10 @@ struct httpx__exchange {
     httpx__buf_t out;              /* head (+ a bytes body): kept whole for a replay */
     size_t out_sent;
     size_t head_len;               /* the head is out[0, head_len) */
+    /* The head is not written yet: a request without body that keeps every default
+     * header (request.c). HTTP/1.1 writes it when sending starts; HTTP/2 sends the
+     * engine's prepared fields and never needs it. */
+    bool head_deferred;
     httpx__buf_t piece;            /* the current piece of a FILE or PRODUCER body */
     httpx_headers_t *req_headers;  /* the caller's headers, kept to rebuild the head per hop */
     char framing_line[64];         /* Content-Length / Transfer-Encoding line */
@@ -134,6 +138,8 @@ int httpx__request_build(httpx__exchange_t *x, const char *method, const char *u
  * headers, cookie and auth values and framing, followed by `body` (a bytes body).
  * Resets what was sent. 0 or HTTPX_E_NOMEM. */
 int httpx__request_write_head(httpx__exchange_t *x, const void *body, size_t body_len);
+/* Write a deferred head now (no-op otherwise). 0 or HTTPX_E_NOMEM. */
+int httpx__request_head_ready(httpx__exchange_t *x);
 /* The caller's header list, created on first use (NULL on out-of-memory). */
 httpx_headers_t *httpx__request_headers(httpx__exchange_t *x);
 /* A method string for an exchange: the usual ones are shared static strings. */

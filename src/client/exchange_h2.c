@@ -89,21 +89,27 @@ void httpx__h2x_begin(httpx__exchange_t *x, httpx__conn_t *c)
     /* HTTP/2 frames the body itself: a producer's pieces must not be chunked. */
     x->body.chunked = false;
     x->out_sent = x->head_len;
-    httpx__h2_field_t inl[HEAD_FIELDS_INLINE], *fields;
-    inl[0] = (httpx__h2_field_t){{0}, {0}}; /* never read when empty; quiets -Wmaybe-uninitialized */
-    size_t n;
-    int rc = head_fields(x, inl, &fields, &n);
-    if (rc) {
-        x->err = (httpx_error_t){.code = rc, .phase = HTTPX_PHASE_WRITE, .message = "out of memory"};
-        httpx__x_fail_err(x);
-        return;
-    }
     httpx__h2_body_t body = {body_read, x};
     const httpx_url_t *u = x->url;
-    rc = httpx__h2_submit(session(x), x->method, u->scheme, u->authority, u->target, fields, n,
-                          x->body.kind == HTTPX_BODY_NONE ? NULL : &body, x, &x->stream_id);
-    if (fields != inl)
-        httpx__free(x->eng->a, fields);
+    int rc;
+    if (x->head_deferred) { /* only the defaults: the engine's prepared fields, no head to split */
+        rc = httpx__h2_submit_prepared(session(x), x->method, u->scheme, u->authority, u->target,
+                                       x->eng->h2_defaults, x->eng->nh2_defaults, NULL, x, &x->stream_id);
+    } else {
+        httpx__h2_field_t inl[HEAD_FIELDS_INLINE], *fields;
+        inl[0] = (httpx__h2_field_t){{0}, {0}}; /* never read when empty; quiets -Wmaybe-uninitialized */
+        size_t n;
+        rc = head_fields(x, inl, &fields, &n);
+        if (rc) {
+            x->err = (httpx_error_t){.code = rc, .phase = HTTPX_PHASE_WRITE, .message = "out of memory"};
+            httpx__x_fail_err(x);
+            return;
+        }
+        rc = httpx__h2_submit(session(x), x->method, u->scheme, u->authority, u->target, fields, n,
+                              x->body.kind == HTTPX_BODY_NONE ? NULL : &body, x, &x->stream_id);
+        if (fields != inl)
+            httpx__free(x->eng->a, fields);
+    }
     x->h2_sid = x->stream_id;
     if (rc) {
         httpx__err(&x->err, rc == HTTPX_E_CLOSED ? HTTPX_E_CONNECT : rc, HTTPX_PHASE_WRITE,

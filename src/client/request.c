@@ -15,6 +15,17 @@
 
 #define PIECE_SIZE (64 * 1024)
 
+static const char *const known_methods[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"};
+
+/* The shared static string for one of the usual methods, else NULL. */
+static const char *known_method(const char *m)
+{
+    for (size_t i = 0; i < sizeof known_methods / sizeof known_methods[0]; i++)
+        if (strcmp(m, known_methods[i]) == 0)
+            return known_methods[i];
+    return NULL;
+}
+
 static bool method_valid(const char *m)
 {
     if (!*m)
@@ -27,6 +38,9 @@ static bool method_valid(const char *m)
 
 static bool method_idempotent(const char *m)
 {
+    /* the usual ones by address: x->method is interned (known_method) */
+    if (m == known_methods[0] || m == known_methods[1])
+        return true;
     static const char *const ok[] = {"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
         if (strcmp(m, ok[i]) == 0)
@@ -36,6 +50,8 @@ static bool method_idempotent(const char *m)
 
 static bool method_wants_body(const char *m)
 {
+    if (m == known_methods[0] || m == known_methods[1])
+        return false; /* GET, HEAD by address: x->method is interned */
     return strcmp(m, "POST") == 0 || strcmp(m, "PUT") == 0 || strcmp(m, "PATCH") == 0;
 }
 
@@ -235,6 +251,29 @@ static int build_body(httpx__exchange_t *x, const httpx_body_t *b, httpx_error_t
     return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP, "unknown body kind %d", (int)xb->kind);
 }
 
+/* A head that is only the request line, Host and the engine's default headers
+ * (no body, no field of the request's own, no cookie, credential or proxy field,
+ * no request hook to show it to) need not be written before the protocol is known:
+ * over HTTP/2 the engine's prepared fields are sent instead. */
+static bool head_deferrable(const httpx__exchange_t *x)
+{
+    const httpx__engine_t *e = x->eng;
+    return e->h2_defaults && !e->on_request && x->body.kind == HTTPX_BODY_NONE && !x->framing_line[0] &&
+           !x->expect_continue && x->via == HTTPX__VIA_DIRECT && !httpx_headers_count(x->req_headers) &&
+           !x->left_origin && !httpx__buf_size(&x->cookie_header) && !httpx__buf_size(&x->auth_header) &&
+           !httpx__buf_size(&x->proxy_auth);
+}
+
+int httpx__request_head_ready(httpx__exchange_t *x)
+{
+    if (!x->head_deferred)
+        return 0;
+    int rc = httpx__request_write_head(x, NULL, 0);
+    if (rc == 0)
+        x->head_deferred = false;
+    return rc;
+}
+
 int httpx__request_build(httpx__exchange_t *x, const char *method, const char *url,
                          const httpx_req_opts_t *opts, httpx_error_t *err)
 {
@@ -242,12 +281,14 @@ int httpx__request_build(httpx__exchange_t *x, const char *method, const char *u
     int rc;
     if (!method || !url)
         return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP, "method and url are required");
-    if (!method_valid(method))
+    /* The usual methods are known valid and shared static strings. */
+    const char *known = known_method(method);
+    if (!known && !method_valid(method))
         return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP, "invalid method \"%.40s\"", method);
-    x->method = httpx__method_intern(e->a, method);
+    x->method = known ? (char *)known : httpx__method_intern(e->a, method);
     if (!x->method)
         return httpx__err(err, HTTPX_E_NOMEM, HTTPX_PHASE_SETUP, "out of memory");
-    x->idempotent = method_idempotent(method);
+    x->idempotent = method_idempotent(x->method);
     if ((rc = build_url(x, url, opts, err)))
         return rc;
 
@@ -273,6 +314,10 @@ int httpx__request_build(httpx__exchange_t *x, const char *method, const char *u
     x->expect_continue = opts && opts->expect_continue && x->body.kind != HTTPX_BODY_NONE;
     if ((rc = httpx__hop_setup(x, opts, err)))
         return rc;
+    if (head_deferrable(x)) {
+        x->head_deferred = true;
+        return 0;
+    }
     const void *body = x->body.kind == HTTPX_BODY_BYTES ? opts->body.data : NULL;
     size_t body_len = x->body.kind == HTTPX_BODY_BYTES ? opts->body.len : 0;
     if (x->body.encoded) {
@@ -387,6 +432,7 @@ int httpx__request_write_head(httpx__exchange_t *x, const void *body, size_t bod
     x->out = b;
     x->head_len = head_len;
     x->out_sent = 0;
+    x->head_deferred = false;
     return 0;
 }
 
@@ -521,14 +567,10 @@ httpx_headers_t *httpx__request_headers(httpx__exchange_t *x)
 }
 
 /* The usual methods are static strings: no copy per request. */
-static const char *const known_methods[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"};
-
 char *httpx__method_intern(const httpx_allocator_t *a, const char *method)
 {
-    for (size_t i = 0; i < sizeof known_methods / sizeof known_methods[0]; i++)
-        if (strcmp(method, known_methods[i]) == 0)
-            return (char *)known_methods[i];
-    return httpx__strdup(a, method);
+    const char *known = known_method(method);
+    return known ? (char *)known : httpx__strdup(a, method);
 }
 
 void httpx__method_free(const httpx_allocator_t *a, char *method)

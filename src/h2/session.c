@@ -813,36 +813,14 @@ static int not_usable(httpx__h2_session_t *s)
                       "http/2 connection closing or out of stream ids");
 }
 
-int httpx__h2_submit(httpx__h2_session_t *s, const char *method, const char *scheme,
-                     const char *authority, const char *path, const httpx__h2_field_t *fields,
-                     size_t n, const httpx__h2_body_t *body, void *stream_user,
-                     int32_t *stream_id)
+/* Open a stream for the request whose header list is nva[0, nnv) (copied by nghttp2). */
+static int submit_nva(httpx__h2_session_t *s, const nghttp2_nv *nva, size_t nnv, const httpx__h2_body_t *body,
+                      void *stream_user, int32_t *stream_id)
 {
-    httpx__err_clear(&s->err);
-    if (!stream_id || (body && !body->read))
-        return httpx__err(&s->err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP, "invalid http/2 submit");
-    if (!httpx__h2_usable(s))
-        return not_usable(s);
-    nghttp2_nv *nva;
-    size_t nnv;
-    void *block;
-    /* The list lives only until nghttp2 has copied it: on the stack when small. */
-    union {
-        nghttp2_nv nv[40];
-        char bytes[40 * sizeof(nghttp2_nv) + 1024];
-    } scratch;
-    int rc = httpx__h2_build_request(s->a, method, scheme, authority, path, fields, n,
-                                     s->cfg.fields_checked, &scratch, sizeof scratch, &nva, &nnv,
-                                     &block, &s->err);
-    if (rc)
-        return rc;
     h2_stream_t *st = blk_alloc(s, sizeof *st);
-    if (st)
-        memset(st, 0, sizeof *st);
-    if (!st) {
-        httpx__free(s->a, block);
+    if (!st)
         return httpx__err(&s->err, HTTPX_E_NOMEM, HTTPX_PHASE_SETUP, "out of memory");
-    }
+    memset(st, 0, sizeof *st);
     st->user = stream_user;
     nghttp2_data_provider prd;
     if (body) {
@@ -852,7 +830,6 @@ int httpx__h2_submit(httpx__h2_session_t *s, const char *method, const char *sch
         prd.read_callback = cb_body_read;
     }
     int32_t id = nghttp2_submit_request(s->ng, NULL, nva, nnv, body ? &prd : NULL, st);
-    httpx__free(s->a, block);
     if (id < 0) {
         blk_free(s, st);
         if (id == NGHTTP2_ERR_NOMEM)
@@ -870,6 +847,62 @@ int httpx__h2_submit(httpx__h2_session_t *s, const char *method, const char *sch
     s->nstreams++;
     *stream_id = id;
     return 0;
+}
+
+static int submit_check(httpx__h2_session_t *s, const httpx__h2_body_t *body, const int32_t *stream_id)
+{
+    httpx__err_clear(&s->err);
+    if (!stream_id || (body && !body->read))
+        return httpx__err(&s->err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP, "invalid http/2 submit");
+    return httpx__h2_usable(s) ? 0 : not_usable(s);
+}
+
+int httpx__h2_submit(httpx__h2_session_t *s, const char *method, const char *scheme,
+                     const char *authority, const char *path, const httpx__h2_field_t *fields,
+                     size_t n, const httpx__h2_body_t *body, void *stream_user,
+                     int32_t *stream_id)
+{
+    int rc = submit_check(s, body, stream_id);
+    if (rc)
+        return rc;
+    nghttp2_nv *nva;
+    size_t nnv;
+    void *block;
+    /* The list lives only until nghttp2 has copied it: on the stack when small. */
+    union {
+        nghttp2_nv nv[40];
+        char bytes[40 * sizeof(nghttp2_nv) + 1024];
+    } scratch;
+    rc = httpx__h2_build_request(s->a, method, scheme, authority, path, fields, n, s->cfg.fields_checked,
+                                 &scratch, sizeof scratch, &nva, &nnv, &block, &s->err);
+    if (rc)
+        return rc;
+    rc = submit_nva(s, nva, nnv, body, stream_user, stream_id);
+    httpx__free(s->a, block);
+    return rc;
+}
+
+int httpx__h2_submit_prepared(httpx__h2_session_t *s, const char *method, const char *scheme,
+                              const char *authority, const char *path, const httpx__h2_field_t *fields,
+                              size_t n, const httpx__h2_body_t *body, void *stream_user, int32_t *stream_id)
+{
+    enum { PREPARED_MAX = 32 };
+    if (n > PREPARED_MAX || !method || !scheme || !authority || !path)
+        return httpx__h2_submit(s, method, scheme, authority, path, fields, n, body, stream_user, stream_id);
+    int rc = submit_check(s, body, stream_id);
+    if (rc)
+        return rc;
+    nghttp2_nv nv[4 + PREPARED_MAX];
+#define PNV(nm, v, vl) ((nghttp2_nv){(uint8_t *)(uintptr_t)(nm), (uint8_t *)(uintptr_t)(v), sizeof(nm) - 1, (vl), NGHTTP2_NV_FLAG_NONE})
+    nv[0] = PNV(":method", method, strlen(method));
+    nv[1] = PNV(":scheme", scheme, strlen(scheme));
+    nv[2] = PNV(":authority", authority, strlen(authority));
+    nv[3] = PNV(":path", path, strlen(path));
+#undef PNV
+    for (size_t i = 0; i < n; i++)
+        nv[4 + i] = (nghttp2_nv){(uint8_t *)(uintptr_t)fields[i].name.ptr, (uint8_t *)(uintptr_t)fields[i].value.ptr,
+                                 fields[i].name.len, fields[i].value.len, NGHTTP2_NV_FLAG_NONE};
+    return submit_nva(s, nv, 4 + n, body, stream_user, stream_id);
 }
 
 int httpx__h2_resume_body(httpx__h2_session_t *s, int32_t stream_id)

@@ -189,6 +189,15 @@ int httpx__h2_submit(httpx__h2_session_t *s, const char *method, const char *sch
                      size_t n, const httpx__h2_body_t *body, void *stream_user,
                      int32_t *stream_id);
 
+/* The same for fields that are already what goes on the wire: names lower case,
+ * every name and value valid, no connection-specific field, no Host, no
+ * credential (those need NO_INDEX); method, scheme, authority and path checked
+ * too (the engine's default headers: client/engine.c). More than 32 fields go
+ * through httpx__h2_submit. */
+int httpx__h2_submit_prepared(httpx__h2_session_t *s, const char *method, const char *scheme,
+                              const char *authority, const char *path, const httpx__h2_field_t *fields,
+                              size_t n, const httpx__h2_body_t *body, void *stream_user, int32_t *stream_id);
+
 /* A deferred body has more to give. 0, or HTTPX_E_INVAL (unknown stream, not
  * deferred). Check httpx__h2_want_write afterwards. */
 int httpx__h2_resume_body(httpx__h2_session_t *s, int32_t stream_id);
