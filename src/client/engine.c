@@ -79,19 +79,19 @@ static bool h2_plain_field(const char *name)
 /* The default headers as HTTP/2 fields: names lower-cased once into one block
  * after the field array, values in e->headers (which never changes). Best effort:
  * out of memory, or a field needing the general path, leaves h2_defaults NULL. */
-static int h2_defaults(httpx__engine_t *e)
+static void h2_defaults(httpx__engine_t *e)
 {
     size_t n = httpx_headers_count(e->headers), names = 0;
     const char *name, *value;
     for (size_t i = 0; i < n; i++) {
         httpx_headers_at(e->headers, i, &name, &value);
         if (!h2_plain_field(name))
-            return 0;
+            return;
         names += strlen(name);
     }
     httpx__h2_field_t *f = n ? httpx__malloc(e->a, n * sizeof *f + names) : NULL;
     if (!f)
-        return 0;
+        return;
     char *lower = (char *)(f + n);
     for (size_t i = 0; i < n; i++) {
         httpx_headers_at(e->headers, i, &name, &value);
@@ -104,7 +104,6 @@ static int h2_defaults(httpx__engine_t *e)
     }
     e->h2_defaults = f;
     e->nh2_defaults = n;
-    return 0;
 }
 
 /* The default headers written once as "Name: value\r\n" lines: a request that
@@ -122,7 +121,10 @@ static int default_head(httpx__engine_t *e)
         return HTTPX_E_NOMEM;
     }
     e->default_head = httpx__buf_detach(&b, &e->default_head_len);
-    return e->default_head ? h2_defaults(e) : HTTPX_E_NOMEM;
+    if (!e->default_head)
+        return HTTPX_E_NOMEM;
+    h2_defaults(e);
+    return 0;
 }
 
 int httpx__engine_init(httpx__engine_t *e, httpx_loop_t *loop, const httpx_client_opts_t *opts,

@@ -425,7 +425,6 @@ static void deliver(httpx__exchange_t *x)
     }
 }
 
-/* Interim (1xx) responses of one request may total this many max_header_bytes. */
 static void on_head(httpx__exchange_t *x, const httpx__h1_head_t *h, size_t head_bytes)
 {
     if (h->status < 200) {

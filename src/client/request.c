@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -285,7 +286,7 @@ int httpx__request_build(httpx__exchange_t *x, const char *method, const char *u
     const char *known = known_method(method);
     if (!known && !method_valid(method))
         return httpx__err(err, HTTPX_E_INVAL, HTTPX_PHASE_SETUP, "invalid method \"%.40s\"", method);
-    x->method = known ? (char *)known : httpx__method_intern(e->a, method);
+    x->method = known ? (char *)known : httpx__strdup(e->a, method);
     if (!x->method)
         return httpx__err(err, HTTPX_E_NOMEM, HTTPX_PHASE_SETUP, "out of memory");
     x->idempotent = method_idempotent(x->method);
@@ -353,8 +354,8 @@ int httpx__request_write_head(httpx__exchange_t *x, const void *body, size_t bod
     httpx__buf_t b;
     httpx__buf_init(&b, e->a, 0);
     /* Write into the old head's allocation, unless the body to copy lives there. */
-    const char *old = x->out.data;
-    if (!body_len || !old || (const char *)body < old || (const char *)body >= old + x->out.alloc) {
+    uintptr_t old = (uintptr_t)x->out.data, at = (uintptr_t)body;
+    if (!body_len || !old || at < old || at >= old + x->out.alloc) {
         size_t alloc;
         httpx__buf_reset(&x->out);
         char *p = httpx__buf_take(&x->out, &alloc);
