@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <time.h>
 #include <httpx.h>
 #include "integration/peers.h"
 
@@ -253,6 +254,32 @@ static void parallel_on_h2(void **state)
     httpx_client_free(c);
 }
 
+/* nginx over h2c writes a response's HEADERS and DATA separately with Nagle on, so
+ * the DATA waits for the HEADERS' ACK; with a delayed ACK that was ~40 ms per request
+ * after the first on a connection. 20 sequential requests must take well under
+ * 20 × 40 ms (a bound 10× what they need here, so a loaded machine passes). */
+static void h2c_sequential_requests_not_delayed(void **state)
+{
+    (void)state;
+    httpx_client_t *c;
+    httpx_response_t *r;
+    assert_int_equal(httpx_client_new(HTTPX_CLIENT(.http2_prior_knowledge = true), &c), 0);
+    assert_int_equal(httpx_client_get(c, U(P.nginx_h2c, "/small.txt"), NULL, &r), 0); /* connect */
+    httpx_response_free(r);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int i = 0; i < 20; i++) {
+        assert_int_equal(httpx_client_get(c, U(P.nginx_h2c, "/small.txt"), NULL, &r), 0);
+        assert_string_equal(httpx_response_text(r), "hello from nginx\n");
+        httpx_response_free(r);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+    print_message("  20 sequential h2c requests: %.1f ms\n", ms);
+    assert_true(ms < 400.0);
+    httpx_client_free(c);
+}
+
 static void h2c_prior_knowledge_and_fallbacks(void **state)
 {
     (void)state;
@@ -398,6 +425,7 @@ int main(void)
         cmocka_unit_test(sync_stream_bounded_memory),
         cmocka_unit_test(parallel_on_h2),
         cmocka_unit_test(h2c_prior_knowledge_and_fallbacks),
+        cmocka_unit_test(h2c_sequential_requests_not_delayed),
         cmocka_unit_test(rst_stream_is_that_requests_error),
         cmocka_unit_test(uploads_over_h2),
         cmocka_unit_test(against_nghttpd),
