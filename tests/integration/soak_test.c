@@ -4,8 +4,8 @@
  * Each round mixes, on the same clients for the whole run:
  *   h1       keep-alive HTTP/1.1 GETs to nginx (sync client)
  *   h2c      HTTP/2 with prior knowledge (sync client): parallel batches of 16
- *            multiplexed streams to nginx, single requests to nghttpd (to nginx
- *            when the peers lack nghttpd)
+ *            multiplexed streams to nginx, single requests to nginx and nghttpd
+ *            in turn (all to nginx when the peers lack nghttpd)
  *   tls-h2   HTTPS with HTTP/2 by ALPN to nginx (sync client, suite CA)
  *   stream   httpx_client_stream of 64k.bin read to the end and compared
  *   stream-x streams closed mid-body (h1: the connection is dropped; h2c: the
@@ -450,12 +450,11 @@ static int pooled_open(soak_t *s)
 static void round_once(soak_t *s, long round)
 {
     for (int i = 0; i < 500; i++) T(K_H1, do_h1(s, i));
-    /* Single h2c requests go to nghttpd: nginx's plaintext h2c answers a lone
-     * request's DATA ~40 ms late (its HEADERS and DATA are separate writes and it
-     * does not set TCP_NODELAY there: Nagle against the client's delayed ACK), so
-     * nginx gets one every fourth round and the batches below. */
-    for (int i = 0; i < 20; i++) T(K_H2C, do_h2c_single(s, s->ngd_small[0] ? s->ngd_small : s->h2_small));
-    if (round % 4 == 0) T(K_H2C, do_h2c_single(s, s->h2_small));
+    /* Single h2c requests alternate between nghttpd and nginx (whose HEADERS and
+     * DATA are separate writes with Nagle on: the client acknowledges at once,
+     * h2conn.c ack_now, or each would wait ~40 ms for a delayed ACK). */
+    for (int i = 0; i < 20; i++)
+        T(K_H2C, do_h2c_single(s, s->ngd_small[0] && i % 2 ? s->ngd_small : s->h2_small));
     for (int i = 0; i < 10; i++) T(K_H2C, do_h2c_parallel(s));
     for (int i = 0; i < 20; i++) T(K_TLS, do_tls(s));
     for (int i = 0; i < 40; i++) T(K_STREAM, do_stream_full(s));
