@@ -101,34 +101,25 @@ import argparse
 import atexit
 import http
 import os
-import select
 import signal
 import socket
-import struct
 import sys
 import threading
 import time
 import urllib.parse
 import zlib
 
+# peerconn.py sits next to this file; say so even where the script's directory is
+# not on sys.path by itself (python3 -P, PYTHONSAFEPATH).
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import peerconn                                       # noqa: E402
+from peerconn import Gone                             # noqa: E402
+
 CONN_LIFETIME = 60.0          # seconds a connection may live, whatever happens
 MAX_HEAD = 1 << 20            # request head limit
 MAX_ECHO = 256 << 20          # request body limit for /echo (kept in memory)
-QUIET = False
 
-
-class Timeout(Exception):
-    pass
-
-
-class PeerGone(Exception):
-    pass
-
-
-def log(msg):
-    if not QUIET:
-        sys.stderr.write("rawserver: %s\n" % msg)
-        sys.stderr.flush()
+log = peerconn.Log("rawserver")
 
 
 def reason(code):
@@ -183,137 +174,26 @@ class Request:
         return max(lo, min(hi, v))
 
 
-class Conn:
+class Conn(peerconn.Conn):
+    """A client connection: peerconn.Conn plus the state requests leave on it."""
+
     def __init__(self, sock, addr):
-        self.sock = sock
+        super().__init__(sock, time.monotonic() + CONN_LIFETIME)
         self.addr = addr
-        self.buf = bytearray()
-        self.deadline = time.monotonic() + CONN_LIFETIME
         self.served = 0
-        self.capture = None
+        self.capture = None               # /echo: a bytearray collecting every byte read
         self.idle_timeout = None          # set by /stale-keepalive
         self.idle_rst = False
-        self.closed = False
-
-    # ---- time ----
-    def remaining(self):
-        r = self.deadline - time.monotonic()
-        if r <= 0:
-            raise Timeout()
-        return r
-
-    # ---- input ----
-    def fill(self, timeout=None):
-        t = self.remaining()
-        if timeout is not None:
-            t = min(t, timeout)
-        self.sock.settimeout(t)
-        try:
-            data = self.sock.recv(65536)
-        except socket.timeout:
-            raise Timeout()
-        except OSError:
-            raise PeerGone()
-        if not data:
-            raise PeerGone()
-        self.buf += data
 
     def take(self, n):
-        data = bytes(self.buf[:n])
-        del self.buf[:n]
+        data = super().take(n)
         if self.capture is not None:
             self.capture += data
         return data
 
     def read_line(self, limit=65536):
-        while True:
-            i = self.buf.find(b"\n")
-            if i >= 0:
-                line = self.take(i + 1)
-                return line.rstrip(b"\r\n")
-            if len(self.buf) > limit:
-                raise ValueError("line too long")
-            self.fill()
-
-    def read_exact(self, n, keep=True):
-        out = bytearray() if keep else None
-        while n > 0:
-            if not self.buf:
-                self.fill()
-            k = min(n, len(self.buf))
-            chunk = self.take(k)
-            if keep:
-                out += chunk
-            n -= k
-        return bytes(out) if keep else None
-
-    # ---- output ----
-    def send(self, data):
-        self.sock.settimeout(self.remaining())
-        try:
-            self.sock.sendall(data)
-        except socket.timeout:
-            raise Timeout()
-        except OSError:
-            raise PeerGone()
-
-    def reset(self):
-        """Close with RST."""
-        if self.closed:
-            return
-        try:
-            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        except OSError:
-            pass
-        self.sock.close()
-        self.closed = True
-
-    def close_graceful(self, drain=1.0):
-        """FIN, then read (and drop) what the client still sends for a short while,
-        so that unread request bytes do not turn the close into a RST."""
-        if self.closed:
-            return
-        try:
-            self.sock.shutdown(socket.SHUT_WR)
-            end = time.monotonic() + min(drain, max(0.0, self.deadline - time.monotonic()))
-            while True:
-                t = end - time.monotonic()
-                if t <= 0:
-                    break
-                self.sock.settimeout(t)
-                if not self.sock.recv(65536):
-                    break
-        except OSError:
-            pass
-        self.sock.close()
-        self.closed = True
-
-    def wait_client_gone(self, read=True):
-        """Block until the client closes or the connection deadline passes.
-        With read=False nothing is read from the socket (POLLRDHUP tells)."""
-        p = select.poll()
-        mask = select.POLLRDHUP | select.POLLHUP | select.POLLERR
-        if read:
-            mask |= select.POLLIN
-        p.register(self.sock.fileno(), mask)
-        while True:
-            try:
-                r = self.remaining()
-            except Timeout:
-                return
-            ev = p.poll(min(r, 1.0) * 1000)
-            for _fd, e in ev:
-                if e & (select.POLLRDHUP | select.POLLHUP | select.POLLERR):
-                    return
-                if e & select.POLLIN:
-                    try:
-                        self.sock.settimeout(0.1)
-                        if not self.sock.recv(65536):
-                            return
-                    except socket.timeout:
-                        pass
-                    except OSError:
-                        return
+        """A line without its ending."""
+        return super().read_line(limit).rstrip(b"\r\n")
 
 
 # ---------------------------------------------------------------- request parsing
@@ -321,23 +201,9 @@ class Conn:
 def read_request(conn, idle):
     """Read one request head.  Returns None when the client closed (or the idle
     timeout passed) before sending anything."""
-    # wait for the first byte with the idle timeout
-    if not conn.buf:
-        try:
-            conn.fill(idle)
-        except (Timeout, PeerGone):
-            return None
-    while True:
-        i = conn.buf.find(b"\r\n\r\n")
-        j = conn.buf.find(b"\n\n")
-        ends = [x + 4 for x in (i,) if x >= 0] + [x + 2 for x in (j,) if x >= 0]
-        if ends:
-            end = min(ends)
-            break
-        if len(conn.buf) > MAX_HEAD:
-            raise OverflowError()
-        conn.fill()
-    head = conn.take(end)
+    head = conn.read_head(MAX_HEAD, idle)      # OverflowError past MAX_HEAD
+    if head is None:
+        return None
     lines = head.decode("latin-1").replace("\r\n", "\n").split("\n")
     while lines and lines[0] == "":          # tolerate stray empty lines before a request
         lines.pop(0)
@@ -552,7 +418,7 @@ def h_slow_head(conn, req):
 
 
 def h_never_answer(conn, req):
-    conn.wait_client_gone(read=True)
+    conn.wait_gone(read=True)
     return "quiet"
 
 
@@ -565,7 +431,7 @@ def h_accept_no_read(conn, req):
     if "status" in req.query:
         st = req.qint("status", 413, 200, 599)
         conn.send(head_bytes(st, [("Content-Length", "0"), ("Connection", "close")]))
-    conn.wait_client_gone(read=False)
+    conn.wait_gone(read=False)
     conn.reset()
     return "done"
 
@@ -821,7 +687,7 @@ def serve(conn):
                 return "close"
             if res != "keep":
                 return res
-    except (Timeout, PeerGone):
+    except Gone:
         return "quiet"
 
 
@@ -868,29 +734,11 @@ def start_uds(path, end):
     # peers.sh stops us with TERM: exit through atexit so the file goes away.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
-    def loop():
-        n = 0
-        while True:
-            left = end - time.monotonic()
-            if left <= 0:
-                return
-            us.settimeout(min(left, 5.0))
-            try:
-                s, _ = us.accept()
-            except socket.timeout:
-                continue
-            except OSError as e:
-                log("accept (unix): %r" % e)
-                time.sleep(0.05)
-                continue
-            n += 1
-            threading.Thread(target=conn_thread, args=(s, ("unix", n)), daemon=True).start()
-
-    threading.Thread(target=loop, daemon=True).start()
+    threading.Thread(target=peerconn.accept_loop, args=(us, end, log, conn_thread),
+                     daemon=True).start()
 
 
 def main():
-    global QUIET
     ap = argparse.ArgumentParser(description="scripted HTTP fault server (127.0.0.1 only)")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--port-file", help="write the bound port here")
@@ -898,43 +746,21 @@ def main():
     ap.add_argument("--uds", help="also listen on this unix socket path (@name: abstract)")
     ap.add_argument("--quiet", action="store_true")
     a = ap.parse_args()
-    QUIET = a.quiet
+    log.quiet = a.quiet
     end = time.monotonic() + a.lifetime
     if a.uds:
         start_uds(a.uds, end)
 
-    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(("127.0.0.1", a.port))
-    ls.listen(256)
+    ls = peerconn.listen_tcp(a.port)
     port = ls.getsockname()[1]
     if a.port_file:
-        with open(a.port_file + ".tmp", "w") as f:
-            f.write("%d\n" % port)
-        os.replace(a.port_file + ".tmp", a.port_file)
+        peerconn.write_port_file(a.port_file, [port])
     log("listening on 127.0.0.1:%d" % port)
 
-    while True:
-        left = end - time.monotonic()
-        if left <= 0:
-            log("lifetime over, exiting")
-            return 0
-        ls.settimeout(min(left, 5.0))
-        try:
-            s, addr = ls.accept()
-        except socket.timeout:
-            continue
-        except OSError as e:
-            log("accept: %r" % e)
-            time.sleep(0.05)
-            continue
-        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        t = threading.Thread(target=conn_thread, args=(s, addr), daemon=True)
-        t.start()
+    peerconn.accept_loop(ls, end, log, conn_thread)
+    log("lifetime over, exiting")
+    return 0
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        sys.exit(0)
+    peerconn.run(main)
