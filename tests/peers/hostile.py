@@ -55,7 +55,6 @@ Usage: hostile.py --cases DIR [--port P] [--tls-port P --tlsraw-port P --cert PE
 
 import argparse
 import os
-import select
 import signal
 import socket
 import ssl
@@ -66,10 +65,15 @@ import threading
 import time
 import zlib
 
+# peerconn.py sits next to this file; say so even where the script's directory is
+# not on sys.path by itself (python3 -P, PYTHONSAFEPATH).
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import peerconn                                       # noqa: E402
+from peerconn import Gone                             # noqa: E402
+
 CONN_LIFETIME = 60.0
 MAX_HEAD = 1 << 20
 SMALL_MIB = 64.0
-QUIET = False
 CASES = "."
 ARMED = []
 ARMED_LOCK = threading.Lock()
@@ -78,18 +82,11 @@ BOMBS_LOCK = threading.Lock()
 PATTERN = b"0123456789"
 
 
-class Gone(Exception):
-    """The client left, or the connection's time is up."""
-
-
 class BadCase(Exception):
     pass
 
 
-def log(msg):
-    if not QUIET:
-        sys.stderr.write("hostile: %s\n" % msg)
-        sys.stderr.flush()
+log = peerconn.Log("hostile")
 
 
 def pattern(n):
@@ -255,137 +252,55 @@ def bomb(codings, mib):
 
 # ---------------------------------------------------------------- connections
 
-class Conn:
+class Conn(peerconn.Conn):
+    """peerconn.Conn on a plain or TLS socket (or on a bare one the client speaks
+    TLS to, on the raw-TLS port)."""
+
     def __init__(self, sock, small):
-        self.sock = sock
+        super().__init__(sock, time.monotonic() + CONN_LIFETIME)
         self.small = small
-        self.buf = bytearray()
-        self.deadline = time.monotonic() + CONN_LIFETIME
-        self.closed = False
-
-    def remaining(self):
-        r = self.deadline - time.monotonic()
-        if r <= 0:
-            raise Gone()
-        return r
-
-    def fill(self, timeout=None):
-        t = self.remaining()
-        if timeout is not None:
-            t = min(t, timeout)
-        self.sock.settimeout(t)
-        try:
-            d = self.sock.recv(65536)
-        except (socket.timeout, OSError, ssl.SSLError):
-            raise Gone()
-        if not d:
-            raise Gone()
-        self.buf += d
 
     def read_head(self):
-        while True:
-            i = self.buf.find(b"\r\n\r\n")
-            if i >= 0:
-                head = bytes(self.buf[:i + 4])
-                del self.buf[:i + 4]
-                return head
-            if len(self.buf) > MAX_HEAD:
-                raise Gone()
-            self.fill()
-
-    def send(self, data):
-        if self.closed:
-            raise Gone()
-        self.sock.settimeout(self.remaining())
+        """The request head, through a CRLF blank line only; Gone if it never comes."""
         try:
-            self.sock.sendall(data)
-        except (socket.timeout, OSError, ssl.SSLError):
+            head = super().read_head(MAX_HEAD, bare_lf=False)
+        except OverflowError:
+            head = None
+        if head is None:
             raise Gone()
+        return head
 
     def sleep(self, ms):
         t = min(ms / 1000.0, self.remaining())
         time.sleep(max(0.0, t))
         self.remaining()
 
-    def raw(self):
-        """The TCP socket under a TLS one (for SO_LINGER / shutdown)."""
-        return self.sock
-
-    def reset(self):
-        if self.closed:
-            return
-        try:
-            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        except OSError:
-            pass
-        try:
-            if isinstance(self.sock, ssl.SSLSocket):
-                fd = self.sock.detach()
-                os.close(fd)
-            else:
-                self.sock.close()
-        except OSError:
-            pass
-        self.closed = True
+    def release(self):
+        if isinstance(self.sock, ssl.SSLSocket):
+            os.close(self.sock.detach())          # no TLS teardown: just the RST
+        else:
+            self.sock.close()
 
     def close(self, notify=False):
-        """FIN, then read and drop what the client still sends for up to 1 s, so that
-        unread request bytes do not turn the close into a RST."""
+        """Graceful close (peerconn.Conn.close_graceful); on TLS, with notify a
+        close_notify first, without it the TCP FIN alone."""
         if self.closed:
             return
         s = self.sock
-        try:
-            if notify and isinstance(s, ssl.SSLSocket):
-                s.settimeout(1.0)
-                try:
-                    s = s.unwrap()
-                except (OSError, ssl.SSLError, ValueError):
-                    pass
-            elif isinstance(s, ssl.SSLSocket):
-                # no close_notify: drop the TLS object, keep the fd
-                s = socket.socket(fileno=s.detach())
-            s.shutdown(socket.SHUT_WR)
-            end = time.monotonic() + min(1.0, max(0.0, self.deadline - time.monotonic()))
-            while True:
-                t = end - time.monotonic()
-                if t <= 0:
-                    break
-                s.settimeout(t)
-                if not s.recv(65536):
-                    break
-        except (OSError, ValueError):
-            pass
-        try:
-            s.close()
-        except OSError:
-            pass
-        self.closed = True
-
-    def wait_gone(self, read):
-        s = self.sock
-        if read and self.buf:
-            self.buf.clear()
-        p = select.poll()
-        mask = select.POLLRDHUP | select.POLLHUP | select.POLLERR
-        if read:
-            mask |= select.POLLIN
-        p.register(s.fileno(), mask)
-        while True:
-            r = self.deadline - time.monotonic()
-            if r <= 0:
-                return
-            for _fd, e in p.poll(min(r, 1.0) * 1000):
-                if e & (select.POLLRDHUP | select.POLLHUP | select.POLLERR):
-                    return
-                if e & select.POLLIN:
+        if isinstance(s, ssl.SSLSocket):
+            try:
+                if notify:
+                    s.settimeout(1.0)
                     try:
-                        s.settimeout(0.1)
-                        if not s.recv(65536):
-                            return
-                    except socket.timeout:
+                        s = s.unwrap()
+                    except (OSError, ssl.SSLError, ValueError):
                         pass
-                    except (OSError, ssl.SSLError):
-                        return
+                else:
+                    s = socket.socket(fileno=s.detach())   # drop the TLS object, keep the fd
+            except (OSError, ValueError):
+                pass
+            self.sock = s
+        self.close_graceful()
 
 
 def content_length(head):
@@ -407,13 +322,7 @@ def run_step(conn, st, state):
         if state.get("head") is None:
             state["head"] = conn.read_head()
     elif verb == "read-body":
-        n = content_length(state.get("head") or b"")
-        while n > 0:
-            if not conn.buf:
-                conn.fill()
-            k = min(n, len(conn.buf))
-            del conn.buf[:k]
-            n -= k
+        conn.read_exact(content_length(state.get("head") or b""), keep=False)
     elif verb == "read-some":
         try:
             conn.fill(int(args[0]) / 1000.0)
@@ -560,34 +469,12 @@ def conn_thread(sock, kind, ctx):
                 pass
 
 
-def listener(port):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("127.0.0.1", port))
-    s.listen(128)
-    return s
-
-
-def accept_loop(ls, kind, ctx, end):
-    while True:
-        left = end - time.monotonic()
-        if left <= 0:
-            return
-        ls.settimeout(min(left, 5.0))
-        try:
-            s, _ = ls.accept()
-        except socket.timeout:
-            continue
-        except OSError as e:
-            log("accept: %r" % e)
-            time.sleep(0.05)
-            continue
-        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        threading.Thread(target=conn_thread, args=(s, kind, ctx), daemon=True).start()
+def serve_on(ls, kind, ctx, end):
+    peerconn.accept_loop(ls, end, log, lambda s, _addr: conn_thread(s, kind, ctx))
 
 
 def main():
-    global QUIET, CASES
+    global CASES
     ap = argparse.ArgumentParser(description="hostile HTTP server (127.0.0.1 only)")
     ap.add_argument("--cases", required=True)
     ap.add_argument("--port", type=int, default=0)
@@ -599,35 +486,30 @@ def main():
     ap.add_argument("--lifetime", type=float, default=1800.0)
     ap.add_argument("--quiet", action="store_true")
     a = ap.parse_args()
-    QUIET = a.quiet
+    log.quiet = a.quiet
     CASES = a.cases
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     end = time.monotonic() + a.lifetime
-    ls = listener(a.port)
+    ls = peerconn.listen_tcp(a.port, 128)
     ports = [ls.getsockname()[1]]
     if a.tls_port is not None:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(a.cert, a.key)
         ctx.set_alpn_protocols(["http/1.1"])
-        tls = listener(a.tls_port)
+        tls = peerconn.listen_tcp(a.tls_port, 128)
         ports.append(tls.getsockname()[1])
-        threading.Thread(target=accept_loop, args=(tls, "tls", ctx, end), daemon=True).start()
+        threading.Thread(target=serve_on, args=(tls, "tls", ctx, end), daemon=True).start()
     if a.tlsraw_port is not None:
-        raw = listener(a.tlsraw_port)
+        raw = peerconn.listen_tcp(a.tlsraw_port, 128)
         ports.append(raw.getsockname()[1])
-        threading.Thread(target=accept_loop, args=(raw, "tlsraw", None, end), daemon=True).start()
+        threading.Thread(target=serve_on, args=(raw, "tlsraw", None, end), daemon=True).start()
     if a.port_file:
-        with open(a.port_file + ".tmp", "w") as f:
-            f.write(" ".join(map(str, ports)) + "\n")
-        os.replace(a.port_file + ".tmp", a.port_file)
+        peerconn.write_port_file(a.port_file, ports)
     log("listening on 127.0.0.1:%s" % ", ".join(map(str, ports)))
-    accept_loop(ls, "plain", None, end)
+    serve_on(ls, "plain", None, end)
     log("lifetime over, exiting")
     return 0
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        sys.exit(0)
+    peerconn.run(main)
