@@ -73,6 +73,12 @@ import threading
 import time
 import urllib.parse
 
+# peerconn.py sits next to this file; say so even where the script's directory is
+# not on sys.path by itself (python3 -P, PYTHONSAFEPATH).
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import peerconn                                       # noqa: E402
+from peerconn import Gone                             # noqa: E402
+
 CONN_LIFETIME = 120.0
 MAX_HEAD = 1 << 20
 MAX_BODY = 256 << 20
@@ -80,7 +86,6 @@ HTTP_USER, HTTP_PASS = "puser", "ppass"
 SOCKS_USER, SOCKS_PASS = "suser", "spass"
 REALM = "httpx-test-proxy"
 VIA = "1.1 httpx-test-proxy"
-QUIET = False
 
 LOCK = threading.Lock()
 STATS = {}          # listener name -> counters
@@ -88,10 +93,7 @@ PORTS = {}          # listener name -> port
 COUNTERS = ("connections", "requests", "tunnels", "auth_failures", "refused")
 
 
-def log(msg):
-    if not QUIET:
-        sys.stderr.write("proxyserver: %s\n" % msg)
-        sys.stderr.flush()
+log = peerconn.Log("proxyserver")
 
 
 def bump(name, key, n=1):
@@ -110,10 +112,6 @@ def stats_json(reset):
                 for k in COUNTERS:
                     c[k] = 0
     return json.dumps(out, sort_keys=True).encode() + b"\n"
-
-
-class Gone(Exception):
-    pass
 
 
 # ---------------------------------------------------------------- name resolution
@@ -183,71 +181,17 @@ def open_upstream(host, port, deadline):
 
 # ---------------------------------------------------------------- buffered socket
 
-class Stream:
-    def __init__(self, sock, deadline):
-        self.sock = sock
-        self.buf = bytearray()
-        self.deadline = deadline
+class Stream(peerconn.Conn):
+    """peerconn.Conn for either side (client or upstream); both share the client
+    connection's deadline."""
 
-    def fill(self):
-        t = self.deadline - time.monotonic()
-        if t <= 0:
-            raise Gone()
-        self.sock.settimeout(t)
-        try:
-            data = self.sock.recv(65536)
-        except OSError:
-            raise Gone()
-        if not data:
-            raise Gone()
-        self.buf += data
-
-    def take(self, n):
-        d = bytes(self.buf[:n])
-        del self.buf[:n]
-        return d
-
-    def read_exact(self, n):
-        while len(self.buf) < n:
-            self.fill()
-        return self.take(n)
-
-    def read_line(self):
-        while True:
-            i = self.buf.find(b"\n")
-            if i >= 0:
-                return self.take(i + 1)
-            if len(self.buf) > 65536:
-                raise ValueError("line too long")
-            self.fill()
-
-    def read_head(self, first_wait=None):
+    def read_head(self):
         """Bytes of one head (through the blank line); None if the peer closed
         before sending anything."""
-        if not self.buf:
-            try:
-                self.fill()
-            except Gone:
-                return None
-        while True:
-            i = self.buf.find(b"\r\n\r\n")
-            j = self.buf.find(b"\n\n")
-            ends = [x + 4 for x in (i,) if x >= 0] + [x + 2 for x in (j,) if x >= 0]
-            if ends:
-                return self.take(min(ends))
-            if len(self.buf) > MAX_HEAD:
-                raise ValueError("head too large")
-            self.fill()
-
-    def send(self, data):
-        t = self.deadline - time.monotonic()
-        if t <= 0:
-            raise Gone()
-        self.sock.settimeout(t)
         try:
-            self.sock.sendall(data)
-        except OSError:
-            raise Gone()
+            return super().read_head(MAX_HEAD)
+        except OverflowError:
+            raise ValueError("head too large")
 
 
 def parse_head(raw):
@@ -319,12 +263,8 @@ def read_body(st, headers, forward=None):
         if n < 0 or n > MAX_BODY and not forward:
             raise ValueError("bad content-length")
         if forward:
-            while n > 0:
-                if not st.buf:
-                    st.fill()
-                k = min(n, len(st.buf))
-                forward(st.take(k))
-                n -= k
+            for piece in st.pieces(n):
+                forward(piece)
             return None
         return st.read_exact(n)
     return False if forward else b""
@@ -695,27 +635,12 @@ def conn_thread(name, kind, sock, port):
             pass
 
 
-def accept_loop(name, kind, ls, end):
+def serve_on(name, kind, ls, end):
     port = ls.getsockname()[1]
-    while True:
-        left = end - time.monotonic()
-        if left <= 0:
-            return
-        ls.settimeout(min(left, 5.0))
-        try:
-            s, _addr = ls.accept()
-        except socket.timeout:
-            continue
-        except OSError as e:
-            log("accept: %r" % e)
-            time.sleep(0.05)
-            continue
-        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        threading.Thread(target=conn_thread, args=(name, kind, s, port), daemon=True).start()
+    peerconn.accept_loop(ls, end, log, lambda s, _addr: conn_thread(name, kind, s, port))
 
 
 def main():
-    global QUIET
     ap = argparse.ArgumentParser(description="test proxy: HTTP, CONNECT, SOCKS5 (127.0.0.1 only)")
     ap.add_argument("--http-port", type=int, default=0)
     ap.add_argument("--http-auth-port", type=int, default=0)
@@ -725,25 +650,20 @@ def main():
     ap.add_argument("--lifetime", type=float, default=1800.0)
     ap.add_argument("--quiet", action="store_true")
     a = ap.parse_args()
-    QUIET = a.quiet
+    log.quiet = a.quiet
     spec = [("http", "http", a.http_port), ("http_auth", "http", a.http_auth_port),
             ("socks", "socks", a.socks_port), ("socks_auth", "socks", a.socks_auth_port)]
     listeners = []
     for name, kind, port in spec:
-        ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        ls.bind(("127.0.0.1", port))
-        ls.listen(256)
+        ls = peerconn.listen_tcp(port)
         PORTS[name] = ls.getsockname()[1]
         STATS[name] = {k: 0 for k in COUNTERS}
         listeners.append((name, kind, ls))
     if a.port_file:
-        with open(a.port_file + ".tmp", "w") as f:
-            f.write(" ".join(str(PORTS[n]) for n, _, _ in spec) + "\n")
-        os.replace(a.port_file + ".tmp", a.port_file)
+        peerconn.write_port_file(a.port_file, [PORTS[n] for n, _, _ in spec])
     log("listening on 127.0.0.1: " + ", ".join("%s :%d" % (n, PORTS[n]) for n, _, _ in spec))
     end = time.monotonic() + a.lifetime
-    threads = [threading.Thread(target=accept_loop, args=(n, k, ls, end), daemon=True)
+    threads = [threading.Thread(target=serve_on, args=(n, k, ls, end), daemon=True)
                for n, k, ls in listeners]
     for t in threads:
         t.start()
@@ -754,7 +674,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        sys.exit(0)
+    peerconn.run(main)
