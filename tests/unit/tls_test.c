@@ -316,6 +316,15 @@ static void echo_once(conn_t *c)
     assert_memory_equal(buf, "ping", 4);
 }
 
+/* One connection to s: handshake with `host`, one echo, a clean close. */
+static void echo_connection(httpx__tls_ctx_t *ctx, server_t *s, const char *host)
+{
+    conn_t c;
+    assert_int_equal(open_conn(&c, ctx, s, host), 0);
+    echo_once(&c);
+    close_conn(&c);
+}
+
 /* Handshake to a server set up by the caller, expecting failure `code` whose message
  * contains `text`. */
 static void expect_fail(server_t *s, httpx__tls_config_t cfg, const char *host, int code,
@@ -491,10 +500,7 @@ static void test_client_cert_provided(void **state)
         cfg.cert_file = cert("client.pem");
         cfg.key_file = cert("client.key");
         httpx__tls_ctx_t *ctx = ctx_new(&cfg);
-        conn_t c;
-        assert_int_equal(open_conn(&c, ctx, &s, "localhost"), 0);
-        echo_once(&c);
-        close_conn(&c);
+        echo_connection(ctx, &s, "localhost");
         httpx__tls_ctx_free(ctx);
         server_stop(&s);
         assert_int_equal(s.accepted, 1);
@@ -511,10 +517,7 @@ static void test_insecure(void **state)
         server_t s = {.cert = bad[i][0], .key = bad[i][1]};
         server_start(&s);
         httpx__tls_ctx_t *ctx = ctx_new(&(httpx__tls_config_t){.insecure = true});
-        conn_t c;
-        assert_int_equal(open_conn(&c, ctx, &s, "localhost"), 0);
-        echo_once(&c);
-        close_conn(&c);
+        echo_connection(ctx, &s, "localhost");
         httpx__tls_ctx_free(ctx);
         server_stop(&s);
     }
@@ -815,10 +818,7 @@ static void test_system_store_env(void **state)
     setenv("SSL_CERT_FILE", cert("ca.pem"), 1);
     httpx__tls_ctx_t *ctx = ctx_new(&(httpx__tls_config_t){0});
     unsetenv("SSL_CERT_FILE");
-    conn_t c;
-    assert_int_equal(open_conn(&c, ctx, &s, "localhost"), 0);
-    echo_once(&c);
-    close_conn(&c);
+    echo_connection(ctx, &s, "localhost");
     httpx__tls_ctx_free(ctx);
     server_stop(&s);
 
@@ -838,10 +838,7 @@ static void test_keylog(void **state)
     httpx__tls_config_t cfg = config();
     cfg.keylog_file = path;
     httpx__tls_ctx_t *ctx = ctx_new(&cfg);
-    conn_t c;
-    assert_int_equal(open_conn(&c, ctx, &s, "localhost"), 0);
-    echo_once(&c);
-    close_conn(&c);
+    echo_connection(ctx, &s, "localhost");
     httpx__tls_ctx_free(ctx);
     server_stop(&s);
     FILE *f = fopen(path, "r");
@@ -1021,10 +1018,7 @@ static void test_verify_cache_checks_name(void **state)
     httpx__tls_config_t cfg = config();
     cfg.sessions = -1;
     httpx__tls_ctx_t *ctx = ctx_new(&cfg);
-    conn_t c;
-    assert_int_equal(open_conn(&c, ctx, &s, "wrong.example"), 0);
-    echo_once(&c);
-    close_conn(&c);
+    echo_connection(ctx, &s, "wrong.example");
     assert_int_equal(vstats(ctx).entries, 1);
     expect_conn_fail(ctx, &s, "localhost", HTTPX_E_TLS_VERIFY,
                      "tls: certificate verify failed for \"localhost\": hostname mismatch");
@@ -1034,9 +1028,7 @@ static void test_verify_cache_checks_name(void **state)
     assert_int_equal(st.verified, 1); /* both failures came from cache hits */
     assert_int_equal(st.hits, 2);
     assert_int_equal(st.entries, 1);  /* a name mismatch does not evict the chain */
-    assert_int_equal(open_conn(&c, ctx, &s, "wrong.example"), 0);
-    echo_once(&c);
-    close_conn(&c);
+    echo_connection(ctx, &s, "wrong.example");
     assert_int_equal(vstats(ctx).hits, 3);
     httpx__tls_ctx_free(ctx);
     server_stop(&s);
@@ -1117,10 +1109,7 @@ static void test_tls13_suite_order(void **state)
         if (i > 0)
             cfg.ciphersuites = want[i];
         httpx__tls_ctx_t *ctx = ctx_new(&cfg);
-        conn_t c;
-        assert_int_equal(open_conn(&c, ctx, &s, "localhost"), 0);
-        echo_once(&c);
-        close_conn(&c);
+        echo_connection(ctx, &s, "localhost");
         httpx__tls_ctx_free(ctx);
         server_stop(&s);
         assert_string_equal(s.cipher, want[i]);
