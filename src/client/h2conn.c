@@ -133,8 +133,8 @@ void httpx__h2conn_flush(httpx__h2conn_t *h)
  * into the read buffer and feed the session the lot at once; go on until the
  * socket would block or a turn's worth was read. Draining the socket each turn
  * lets every response that arrived together be answered in one flush: one
- * write carries the next requests, and the server answers those together too. */
-/* Returns the bytes read. */
+ * write carries the next requests, and the server answers those together too.
+ * Returns the bytes read. */
 static size_t on_readable(httpx__h2conn_t *h)
 {
     size_t turn = 0;
