@@ -5,13 +5,7 @@
 #include <sys/resource.h>
 #include <time.h>
 #include <httpx.h>
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "measure.h"
 
 int main(int argc, char **argv)
 {

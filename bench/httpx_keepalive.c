@@ -20,27 +20,13 @@
 #include <httpx.h>
 #include <httpx/features.h>
 #include "custom_loop_ops.h"
+#include "measure.h"
 #ifdef HTTPX_HAVE_UV
 #include <httpx/uv.h>
 #endif
 #ifdef HTTPX_HAVE_EVENT
 #include <httpx/event.h>
 #endif
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double cpu_s(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
-           ru.ru_stime.tv_usec / 1e6;
-}
 
 typedef struct run {
     httpx_async_client_t *ac;
