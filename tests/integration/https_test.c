@@ -12,14 +12,6 @@
 #include "integration/peers.h"
 
 static peers_t P;
-static char url_buf[1024];
-
-static const char *U(const char *base, const char *path)
-{
-    snprintf(url_buf, sizeof url_buf, "%s%s", base, path);
-    return url_buf;
-}
-
 static int setup(void **state)
 {
     (void)state;

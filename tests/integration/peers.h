@@ -77,6 +77,14 @@ typedef struct {
   char hostile_tlsraw[128];   /* "https://localhost:PORT" that never speaks TLS (/arm/NAME first) */
 } peers_t;
 
+/* base + path, e.g. U(p.nginx, "/small.txt"), in a buffer the next call reuses
+ * (one per test file). */
+static inline const char *U(const char *base, const char *path) {
+  static char url[1024];
+  snprintf(url, sizeof url, "%s%s", base, path);
+  return url;
+}
+
 static inline int peers_copy_(char *dst, size_t cap, const char *val) {
   size_t n = strlen(val);
   if (n >= cap) return -1;

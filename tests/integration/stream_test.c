@@ -11,14 +11,6 @@
 #include "integration/peers.h"
 
 static peers_t P;
-static char url[1024];
-
-static const char *U(const char *base, const char *path)
-{
-    snprintf(url, sizeof url, "%s%s", base, path);
-    return url;
-}
-
 static int setup(void **state)
 {
     (void)state;

@@ -14,14 +14,6 @@
 #include "integration/peers.h"
 
 static peers_t P;
-static char url[1024];
-
-static const char *U(const char *base, const char *path)
-{
-    snprintf(url, sizeof url, "%s%s", base, path);
-    return url;
-}
-
 /* httpbin's JSON may or may not have a space after the colon. */
 static int json_has(const char *json, const char *key, const char *value)
 {
