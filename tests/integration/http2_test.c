@@ -103,6 +103,28 @@ static void content_length_over_h2(void **state)
     httpx_client_free(c);
 }
 
+/* More default headers than the prepared path takes (32) go through the general
+ * request builder, and the request still succeeds. */
+static void many_default_headers_over_h2(void **state)
+{
+    (void)state;
+    static char names[40][16];
+    httpx_header_t defaults[41];
+    for (int i = 0; i < 40; i++) {
+        snprintf(names[i], sizeof names[i], "X-Default-%d", i);
+        defaults[i] = (httpx_header_t){names[i], "v"};
+    }
+    defaults[40] = (httpx_header_t){NULL, NULL};
+    httpx_client_t *c;
+    assert_int_equal(httpx_client_new(HTTPX_CLIENT(.ca_file = P.ca_file, .http2 = true, .headers = defaults), &c), 0);
+    httpx_response_t *r;
+    assert_int_equal(httpx_client_get(c, U(P.nginx_tls, "/small.txt"), NULL, &r), 0);
+    assert_string_equal(httpx_response_http_version(r), "HTTP/2");
+    assert_string_equal(httpx_response_text(r), "hello from nginx\n");
+    httpx_response_free(r);
+    httpx_client_free(c);
+}
+
 static void on_done(httpx_future_t *f, int status, void *user)
 {
     counter_t *c = user;
@@ -411,6 +433,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sync_get_over_h2),
         cmocka_unit_test(content_length_over_h2),
+        cmocka_unit_test(many_default_headers_over_h2),
         cmocka_unit_test(thousand_multiplexed_on_one_connection),
         cmocka_unit_test(spill_over_beyond_max_streams),
         cmocka_unit_test(goaway_requests_are_retried),
