@@ -116,6 +116,9 @@ static char *slurp(const char *dir, const char *name, size_t *len)
     return b;
 }
 
+/* What one more idle pooled connection may hold: its 128 KiB read buffer and state. */
+#define POOLED_CONN_KIB 132
+
 static int setup(void **state)
 {
     (void)state;
@@ -501,7 +504,7 @@ static void soak(void **state)
 
     long warm_target = total_target / 10;
     long rss_warm = -1, rss_end, rss_max = 0;
-    int fds_warm = -1, other_warm = -1, fds_end, other_end;
+    int fds_warm = -1, other_warm = -1, fds_end, other_end, open_warm = 0;
     double t_start = now_s(), t_warm = 0;
     long warm_done = 0, round = 0;
 
@@ -513,6 +516,7 @@ static void soak(void **state)
             rss_warm = vm_rss_kib();
             fds_warm = peers_fd_count();
             other_warm = fds_warm - open;
+            open_warm = open;
             t_warm = now_s();
             warm_done = total_done();
         }
@@ -562,8 +566,9 @@ static void soak(void **state)
     for (size_t i = 0; i < NFAST; i++) print_message(" %s=%ld", fast_faults[i].path, faults_by_path[i]);
     for (size_t i = 0; i < NSLOW; i++) print_message(" %s=%ld", slow_faults[i].path, faults_by_path[NFAST + i]);
     print_message("\n");
-    print_message("soak: rss warm-up %ld KiB (after %ld requests), end %ld KiB (%+.2f%%), max after warm-up %ld KiB%s\n",
-                  rss_warm, warm_done, rss_end, 100.0 * (rss_end - rss_warm) / rss_warm, rss_max,
+    print_message("soak: rss warm-up %ld KiB (after %ld requests), end %ld KiB (%+.2f%%), max after warm-up %ld KiB; "
+                  "pooled connections %d then %d%s\n",
+                  rss_warm, warm_done, rss_end, 100.0 * (rss_end - rss_warm) / rss_warm, rss_max, open_warm, open_end,
                   small_scale ? " (not checked: HTTPX_TEST_SCALE=small)" : "");
     print_message("soak: fds before %d, after warm-up %d (%d pooled), end %d (%d pooled), after free %d\n",
                   fds_before, fds_warm, fds_warm - other_warm, fds_end, open_end, fds_after);
@@ -572,7 +577,11 @@ static void soak(void **state)
 
     assert_true(total >= total_target);
     assert_true(rss_warm > 0 && rss_end > 0);
-    if (!small_scale) assert_true(rss_end * 100 <= rss_warm * 105);
+    /* The pools may end with more idle connections than they held at warm-up (which
+     * ones the faults closed last is timing): each may keep its read buffer, so it
+     * is allowed its 128 KiB on top of the 5 %; a leak grows with the requests. */
+    long pool_allowance = open_end > open_warm ? (long)(open_end - open_warm) * POOLED_CONN_KIB : 0;
+    if (!small_scale) assert_true(rss_end * 100 <= rss_warm * 105 + pool_allowance * 100);
     assert_int_equal(other_end, other_warm);
     assert_int_equal(fds_after, fds_before);
     assert_int_equal(closed_open, 0);
